@@ -1,0 +1,141 @@
+"""One frozen settings object, read from ``HARTONOMOUS_*`` environment variables.
+
+Every service receives a :class:`Settings` instance and passes it down; nothing reads the
+environment anywhere else.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, get_type_hints
+
+from hartonomous.exceptions import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ENV_PREFIX = "HARTONOMOUS_"
+
+
+@dataclass(frozen=True)
+class Topics:
+    """Kafka topic names used by the pipeline."""
+
+    cdc: str = "hartonomous.cdc"
+    commands: str = "hartonomous.commands"
+    enriched: str = "hartonomous.enriched"
+    jobs_embed: str = "hartonomous.jobs.embed"
+    jobs_decompose: str = "hartonomous.jobs.decompose"
+    dlq: str = "hartonomous.dlq"
+
+    def all(self) -> tuple[str, ...]:
+        return tuple(getattr(self, f.name) for f in fields(self))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable. Build with :meth:`from_env`; override with :meth:`replace`."""
+
+    # local state: data, logs, pid files of the servers `stack up` starts
+    state_dir: Path = Path(".hartonomous")
+    project_root: Path = PROJECT_ROOT
+
+    # Kafka (local broker, or Azure Event Hubs' Kafka endpoint with profile="eventhubs")
+    kafka_profile: str = "local"
+    kafka_bootstrap: str = "127.0.0.1:19092"
+    kafka_port: int = 19092
+    kafka_controller_port: int = 19093
+    kafka_heap: str = "768m"
+    kafka_partitions: int = 3
+    kafka_security_protocol: str = "PLAINTEXT"
+    kafka_sasl_mechanism: str = "PLAIN"
+    kafka_sasl_username: str = ""
+    kafka_sasl_password: str = ""
+    eventhubs_connection_string: str = ""
+
+    # Neo4j (Bolt)
+    neo4j_bolt_port: int = 17687
+    neo4j_uri: str = ""
+    neo4j_user: str = "neo4j"
+    neo4j_password: str = ""
+    neo4j_heap: str = "1g"
+    neo4j_pagecache: str = "256m"
+
+    # PostgreSQL: empty pg_url means "the embedded server under state_dir"
+    pg_url: str = ""
+
+    # consumer runtime
+    consumer_batch_size: int = 500
+    consumer_linger_ms: int = 50
+    consumer_max_retries: int = 5
+    consumer_retry_backoff_ms: int = 200
+    validate_events: bool = True
+
+    # readiness polling of the local servers
+    startup_timeout_s: float = 180.0
+
+    # ingestion
+    allowed_roots: tuple[Path, ...] = ()
+
+    topics: Topics = field(default_factory=Topics)
+
+    @property
+    def state_path(self) -> Path:
+        """The state directory, absolute."""
+        return self.state_dir if self.state_dir.is_absolute() else Path.cwd() / self.state_dir
+
+    @property
+    def schemas_dir(self) -> Path:
+        return self.project_root / "schemas"
+
+    @property
+    def bolt_uri(self) -> str:
+        return self.neo4j_uri or f"bolt://127.0.0.1:{self.neo4j_bolt_port}"
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with some fields changed (the object itself stays frozen)."""
+        return dataclasses.replace(self, **changes)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read ``HARTONOMOUS_<FIELD>`` for every field; unknown variables are ignored."""
+        env = os.environ if environ is None else environ
+        hints = get_type_hints(cls)
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = env.get(ENV_PREFIX + f.name.upper())
+            if raw is None or f.name == "topics":
+                continue
+            values[f.name] = _parse(f.name, hints[f.name], raw)
+        topic_overrides = {
+            f.name: env[ENV_PREFIX + "TOPIC_" + f.name.upper()]
+            for f in fields(Topics)
+            if ENV_PREFIX + "TOPIC_" + f.name.upper() in env
+        }
+        if topic_overrides:
+            values["topics"] = Topics(**topic_overrides)
+        return cls(**values)
+
+
+def _parse(name: str, hint: Any, raw: str) -> Any:
+    try:
+        if hint is bool:
+            lowered = raw.strip().lower()
+            if lowered in {"1", "true", "yes", "on"}:
+                return True
+            if lowered in {"0", "false", "no", "off"}:
+                return False
+            raise ValueError(f"not a boolean: {raw!r}")
+        if hint is int:
+            return int(raw)
+        if hint is float:
+            return float(raw)
+        if hint is Path:
+            return Path(raw).expanduser()
+        if hint == tuple[Path, ...]:
+            return tuple(Path(p).expanduser() for p in raw.split(os.pathsep) if p)
+        return raw
+    except ValueError as exc:
+        raise ConfigError(f"{ENV_PREFIX}{name.upper()}: {exc}") from exc
