@@ -63,8 +63,9 @@ class Settings:
     neo4j_heap: str = "1g"
     neo4j_pagecache: str = "256m"
 
-    # PostgreSQL: empty pg_url means "the embedded server under state_dir"
+    # PostgreSQL: empty pg_url means "the embedded server under state_dir" (TCP on pg_port)
     pg_url: str = ""
+    pg_port: int = 15432
 
     # consumer runtime
     consumer_batch_size: int = 500
