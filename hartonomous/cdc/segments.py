@@ -169,11 +169,9 @@ class SegmentAssembler:
         except json.JSONDecodeError as exc:
             if base == 1 and group.total is None:
                 return None  # maybe a 0-based group still missing segment 0
+            what = "CES data is" if len(ordered) == 1 else f"{len(ordered)} segments joined are"
             return self._abandon(
-                logical_id,
-                MalformedCesEventError(
-                    f"logical event {logical_id}: {len(ordered)} segments joined are not JSON: {exc}"
-                ),
+                logical_id, MalformedCesEventError(f"logical event {logical_id}: {what} not valid JSON: {exc}")
             )
         self._forget(logical_id)
         self._completed[logical_id] = None

@@ -91,7 +91,7 @@ class TestReassembly:
         segments[1]["data"] = "}}garbage"
         (outcome,) = feed_all(ChangeReader(), segments)
         assert isinstance(outcome, Rejected) and isinstance(outcome.error, MalformedCesEventError)
-        assert "2 segments joined are not JSON" in str(outcome.error)
+        assert "2 segments joined are not valid JSON" in str(outcome.error)
         assert (segments[0]["id"], segments[1]["id"]) == outcome.raws
 
 
