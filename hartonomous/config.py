@@ -74,6 +74,17 @@ class Settings:
     consumer_retry_backoff_ms: int = 200
     validate_events: bool = True
 
+    # change capture (producers/postgres_cdc, producers/mssql_cdc); lists are comma-separated
+    cdc_pg_tables: str = "public.documents,public.models,public.inference_requests"
+    cdc_pg_slot: str = "hartonomous_cdc"
+    cdc_pg_publication: str = "hartonomous_cdc"
+    cdc_pg_replica_identity_full: bool = True
+    cdc_heartbeat_s: float = 10.0
+    cdc_mssql_odbc: str = ""
+    cdc_mssql_capture_instances: str = ""
+    cdc_mssql_poll_s: float = 1.0
+    cdc_mssql_on_gap: str = "fail"
+
     # readiness polling of the local servers
     startup_timeout_s: float = 180.0
 
