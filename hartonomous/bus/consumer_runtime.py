@@ -71,6 +71,7 @@ class ConsumerRuntime:
             self._consumer = None
             await consumer.stop()
             await self._handler.close()
+            await self._publisher.stop()
             self._log.info("consumer_stopped")
 
     async def _process(

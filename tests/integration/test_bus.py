@@ -93,7 +93,7 @@ class TestDeadLetters:
     def test_invalid_and_non_json_messages_are_dead_lettered(self, bus_settings: Settings) -> None:
         """A schema-invalid event and a non-JSON message land in the DLQ; good events flow on."""
         topic = unique("test.poison")
-        invalid = new_event(types.PING, {"seq": "not a number"}, source="/tests")
+        invalid = new_event(types.PING, {"message": "x", "seq": "not a number"}, source="/tests")
 
         async def scenario() -> tuple[list, list]:
             await ensure_topics(bus_settings, [topic, bus_settings.topics.dlq])
