@@ -10,7 +10,8 @@ command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
 VENV=${VENV:-.venv}
 
 need_apt=()
-command -v java >/dev/null 2>&1 || need_apt+=(openjdk-17-jre-headless)
+# a JDK, not a JRE: the Neo4j launcher runs in Java's single-file source mode (needs javac)
+command -v javac >/dev/null 2>&1 || need_apt+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null 2>&1 || need_apt+=(maven)
 ldconfig -p 2>/dev/null | grep -q 'libodbc.so.2' || need_apt+=(unixodbc)
 [ -f /usr/share/wordnet/data.noun ] || need_apt+=(wordnet-base)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from hartonomous.config import Settings
-from hartonomous.stack import SERVICE_NAMES, StackError, down, status, up
+from hartonomous.stack import SERVICE_NAMES, StackError, down, fetch, status, up
 from hartonomous.stack.service import ServiceStatus
 
 _SERVICE_ARG = click.argument("names", nargs=-1, type=click.Choice(SERVICE_NAMES))
@@ -45,6 +45,17 @@ def down_command(ctx: click.Context, names: tuple[str, ...]) -> None:
     try:
         for name, stopped in down(_settings(ctx), names).items():
             click.echo(f"{name:<9} {'stopped' if stopped else 'not running (nothing of ours)'}")
+    except StackError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@command.command(name="fetch")
+@click.pass_context
+def fetch_command(ctx: click.Context) -> None:
+    """Resolve the Kafka and Neo4j jars from Maven Central now (setup/CI), without starting."""
+    try:
+        for name, ran in fetch(_settings(ctx)).items():
+            click.echo(f"{name:<9} {'resolved' if ran else 'already resolved'}")
     except StackError as exc:
         raise click.ClickException(str(exc)) from exc
 

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from hartonomous.stack.exceptions import ArtifactError, ServiceExited, StackError, StartupTimeout
-from hartonomous.stack.manager import SERVICE_NAMES, down, services, status, up
+from hartonomous.stack.manager import SERVICE_NAMES, down, fetch, services, status, up
 from hartonomous.stack.postgres import resolve_pg_url
 from hartonomous.stack.service import ServiceStatus, StartResult
 
@@ -20,6 +20,7 @@ __all__ = [
     "StartResult",
     "StartupTimeout",
     "down",
+    "fetch",
     "resolve_pg_url",
     "services",
     "status",

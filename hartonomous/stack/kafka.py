@@ -107,6 +107,13 @@ def java_argv(settings: Settings, dirs: ServiceDirs, main: str, *args: str) -> l
     ]
 
 
+def fetch(settings: Settings) -> bool:
+    """Resolve the jars of ``infra/kafka/pom.xml`` into ``<state>/kafka/lib``; True if Maven ran."""
+    dirs = ServiceDirs.of(settings, NAME)
+    pom = settings.project_root / "infra" / "kafka" / "pom.xml"
+    return jvm.ensure_libs(pom, dirs.lib, log_path=dirs.setup_log)
+
+
 class KafkaService:
     """The local broker (see the module docstring)."""
 
@@ -136,8 +143,7 @@ class KafkaService:
 
 
 def _launch(settings: Settings, dirs: ServiceDirs) -> int:
-    pom = settings.project_root / "infra" / "kafka" / "pom.xml"
-    jvm.ensure_libs(pom, dirs.lib, log_path=dirs.setup_log)
+    fetch(settings)
     props = dirs.root / "server.properties"
     props.write_text(render_server_properties(settings, dirs.data))
     (dirs.root / "log4j2.properties").write_text(LOG4J2_PROPERTIES)

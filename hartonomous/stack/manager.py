@@ -10,6 +10,7 @@ from structlog.typing import FilteringBoundLogger
 
 from hartonomous.config import Settings
 from hartonomous.logging import get_logger
+from hartonomous.stack import kafka, neo4j
 from hartonomous.stack.exceptions import StackError
 from hartonomous.stack.kafka import KafkaService
 from hartonomous.stack.neo4j import Neo4jService
@@ -65,6 +66,12 @@ def down(settings: Settings, names: Sequence[str] | None = None) -> dict[str, bo
         stopped = {svc.name: svc.down(settings) for svc in reversed(services(names))}
     _log().info("stack_down", **stopped)
     return stopped
+
+
+def fetch(settings: Settings) -> dict[str, bool]:
+    """Resolve the JVM servers' jars ahead of ``up`` (CI setup); name -> whether Maven ran."""
+    with _stack_lock(settings):
+        return {"kafka": kafka.fetch(settings), "neo4j": neo4j.fetch(settings)}
 
 
 def status(settings: Settings, names: Sequence[str] | None = None) -> list[ServiceStatus]:

@@ -91,6 +91,13 @@ def probe(settings: Settings) -> None:
             raise RuntimeError("unexpected answer to RETURN 1")
 
 
+def fetch(settings: Settings) -> bool:
+    """Resolve the jars of ``infra/neo4j/pom.xml`` into ``<state>/neo4j/lib``; True if Maven ran."""
+    dirs = ServiceDirs.of(settings, NAME)
+    pom = settings.project_root / "infra" / "neo4j" / "pom.xml"
+    return jvm.ensure_libs(pom, dirs.lib, log_path=dirs.setup_log)
+
+
 class Neo4jService:
     """The local graph server (see the module docstring)."""
 
@@ -123,8 +130,7 @@ class Neo4jService:
 
 
 def _launch(settings: Settings, dirs: ServiceDirs) -> int:
-    pom = settings.project_root / "infra" / "neo4j" / "pom.xml"
-    jvm.ensure_libs(pom, dirs.lib, log_path=dirs.setup_log)
+    fetch(settings)
     dirs.root.mkdir(parents=True, exist_ok=True)
     (dirs.root / "neo4j.conf").write_text(render_conf(settings, dirs.root))
     # credentials travel in the child's environment, never on its (visible) command line
