@@ -1,11 +1,18 @@
-"""JSON Schema validation of event ``data``, one schema file per event type in ``schemas/``."""
+"""JSON Schema validation of event ``data``, one schema file per event type in ``schemas/``.
+
+Valid events take a compiled fast path (``fastjsonschema``, about 10x faster than ``jsonschema``
+on our payloads, measured in ``bench/bus_throughput.py``); only an event that fails is re-checked
+with ``jsonschema`` to report the most relevant error with its path.
+"""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
+import fastjsonschema
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
@@ -18,6 +25,7 @@ class SchemaRegistry:
 
     def __init__(self, schemas_dir: Path) -> None:
         self._validators: dict[str, Draft202012Validator] = {}
+        self._fast: dict[str, Callable[[Any], Any]] = {}
         self._uris: dict[str, str] = {}
         for path in sorted(schemas_dir.glob("*.json")):
             schema: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
@@ -26,6 +34,7 @@ class SchemaRegistry:
             if not event_type:
                 continue
             self._validators[event_type] = Draft202012Validator(schema)
+            self._fast[event_type] = fastjsonschema.compile(schema)
             self._uris[event_type] = schema["$id"]
 
     @property
@@ -49,6 +58,11 @@ class SchemaRegistry:
             raise SchemaValidationError(
                 f"dataschema {declared!r} does not match {self._uris[event_type]!r} for {event_type}"
             )
+        try:
+            self._fast[event_type](event.get_data())
+            return
+        except fastjsonschema.JsonSchemaException:
+            pass
         error = best_match(validator.iter_errors(event.get_data()))
         if error is not None:
             where = "/".join(str(p) for p in error.absolute_path) or "(data)"
