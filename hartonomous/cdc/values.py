@@ -141,7 +141,8 @@ def from_pg_text(text: str | None, type_oid: int) -> Value:
             raise ValueError("bytea is not in hex output format (set bytea_output=hex)")
         return base64.b64encode(bytes.fromhex(text[2:])).decode("ascii")
     if type_oid in PG_TIMESTAMP_OIDS:
-        if text in {"infinity", "-infinity"}:
-            return text
-        return _iso_datetime(text)
+        try:
+            return _iso_datetime(text)
+        except ValueError:
+            return text  # infinity, -infinity, BC dates: carried as PostgreSQL wrote them
     return text

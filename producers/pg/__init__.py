@@ -1,0 +1,1 @@
+"""Building blocks of the PostgreSQL logical-replication producer (``producers.postgres_cdc``)."""
