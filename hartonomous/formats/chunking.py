@@ -23,6 +23,7 @@ from hartonomous.formats.model import Buffer
 DEFAULT_CHUNK_SIZE = 64 * 1024
 _WINDOW = 32
 _SEGMENT = 256 * 1024
+_NORMALIZATION = 1  # FastCDC normalisation level: mask bits +1 before the normal size, -1 after
 _GEAR = np.random.default_rng(0x4861_7274_6F6E).integers(0, 1 << 32, 256, dtype=np.uint64).astype(np.uint32)
 _GEAR.flags.writeable = False
 
@@ -81,7 +82,7 @@ def cdc_boundaries(
     hi_size = avg_size * 4 if max_size is None else max_size
     if not _WINDOW <= lo_size <= avg_size <= hi_size:
         raise ValueError("need 32 <= min_size <= avg_size <= max_size")
-    strong, weak = np.uint32(1 << (32 - bits - 2)), np.uint32(1 << (32 - bits + 2))
+    strong, weak = np.uint32(1 << (32 - bits - _NORMALIZATION)), np.uint32(1 << (32 - bits + _NORMALIZATION))
     arr = np.frombuffer(data, dtype=np.uint8)
     n = arr.size
     h, tmp = np.empty(_SEGMENT + _WINDOW, np.uint32), np.empty(_SEGMENT + _WINDOW, np.uint32)
