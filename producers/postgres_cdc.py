@@ -45,7 +45,7 @@ from hartonomous.cdc import RowChange, SourceError
 from hartonomous.config import Settings
 from hartonomous.logging import get_logger
 from hartonomous.store import pg_url, queries
-from producers.pg.catalog import Catalog, TableInfo, check_name, parse_tables
+from producers.pg.catalog import Catalog, SlotInfo, TableInfo, check_name, parse_tables
 from producers.pg.decoding import HEARTBEAT_PREFIX, Committed, TransactionDecoder
 from producers.pg.pgoutput import Keepalive, decode_message, format_lsn
 from producers.pg.replication import ReplicationConnection
@@ -54,6 +54,7 @@ from producers.pg.snapshot import SnapshotReader
 STATUS_INTERVAL_S = 10.0
 FIRST_MESSAGE_WAIT_S = 0.5
 BATCH_TIME_BUDGET_S = 0.2
+SLOT_RELEASE_WAIT_S = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,9 +99,7 @@ class PostgresChangeSource:
             self._log.info("cdc_publication_set", tables=[i.ref.qualified for i in infos])
         self._repl = ReplicationConnection(self._url)
         await self._repl.connect()
-        slot, state = await catalog.slot(self._slot), await catalog.snapshot_state(self._slot)
-        if slot is not None and slot.active_pid is not None:
-            raise SourceError(f"replication slot {self._slot} is in use by backend pid {slot.active_pid}")
+        slot, state = await self._inactive_slot(catalog), await catalog.snapshot_state(self._slot)
         if slot is not None and state is not None and state[1]:
             self._log.info("cdc_slot_reused", confirmed_flush_lsn=slot.confirmed_flush_lsn)
             await self._start_stream()
@@ -117,6 +116,19 @@ class PostgresChangeSource:
         self._snapshot = SnapshotReader(self._url, catalog, infos, snapshot_name=created.snapshot_name,
                                         consistent_point=created.consistent_point, db=self._db)
         await self._snapshot.open()
+
+    async def _inactive_slot(self, catalog: Catalog) -> SlotInfo | None:
+        """The slot, once no walsender holds it: after a crash the server notices the dead
+        connection within moments; a live second producer is an error."""
+        deadline = time.monotonic() + SLOT_RELEASE_WAIT_S
+        while True:
+            slot = await catalog.slot(self._slot)
+            if slot is None or slot.active_pid is None:
+                return slot
+            if time.monotonic() > deadline:
+                raise SourceError(f"replication slot {self._slot} is in use by backend pid {slot.active_pid}")
+            self._log.info("cdc_slot_busy_waiting", active_pid=slot.active_pid)
+            await asyncio.sleep(0.5)
 
     async def _prepare_tables(self, catalog: Catalog) -> list[TableInfo]:
         infos = []
