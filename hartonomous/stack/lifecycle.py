@@ -61,8 +61,7 @@ def up(svc: Managed, timeout_s: float) -> StartResult:
         if port_in_use(svc.host, svc.port):
             raise StackError(
                 f"{svc.name}: port {svc.port} is taken by a process that is not a healthy "
-                f"{svc.name} server; free it or configure another port",
-                log_path=svc.dirs.log,
+                f"{svc.name} server; free it or configure another port"
             )
         log.info("service_starting")
         pid = svc.launch()
@@ -80,6 +79,16 @@ def up(svc: Managed, timeout_s: float) -> StartResult:
     seconds = time.monotonic() - start
     log.info("service_up", state=state, pid=pid, seconds=round(seconds, 2))
     return StartResult(svc.name, state, seconds, svc.address, pid)
+
+
+def external(name: str, address: str, probe: Probe) -> StartResult:
+    """A server configured by URL (not ours): asked once, never started."""
+    start = time.monotonic()
+    try:
+        probe()
+    except Exception as exc:
+        raise StackError(f"{name} at {address} does not answer: {_short(exc)}") from exc
+    return StartResult(name, "external", time.monotonic() - start, address, None)
 
 
 def down(svc: Managed) -> bool:

@@ -118,8 +118,7 @@ class Neo4jService:
     def up(self, settings: Settings) -> StartResult:
         managed = self._managed(settings)
         if settings.neo4j_uri:
-            probe(settings)
-            return StartResult(NAME, "external", 0.0, managed.address, None)
+            return lifecycle.external(NAME, managed.address, lambda: probe(settings))
         return lifecycle.up(managed, settings.startup_timeout_s)
 
     def down(self, settings: Settings) -> bool:

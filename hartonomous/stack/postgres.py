@@ -124,8 +124,7 @@ class PostgresService:
     def up(self, settings: Settings) -> StartResult:
         managed = self._managed(settings)
         if settings.pg_url:
-            probe_url(settings.pg_url)
-            return StartResult(NAME, "external", 0.0, managed.address, None)
+            return lifecycle.external(NAME, managed.address, lambda: probe_url(settings.pg_url))
         return lifecycle.up(managed, settings.startup_timeout_s)
 
     def down(self, settings: Settings) -> bool:
