@@ -29,4 +29,4 @@ def configure_logging(level: str = "INFO", *, json: bool = True) -> None:
 
 def get_logger(name: str, **context: object) -> structlog.typing.FilteringBoundLogger:
     """A logger bound to a component name and any extra context."""
-    return structlog.get_logger(name).bind(component=name, **context)  # type: ignore[no-any-return]
+    return structlog.get_logger(name, component=name, **context)  # type: ignore[no-any-return]
