@@ -82,7 +82,8 @@ def to_float32(raw: np.ndarray, dtype: str) -> np.ndarray:
     if dtype == "F8_E5M2":
         return (raw.astype(np.uint16) << 8).view(np.float16).astype(np.float32)
     if dtype == "F8_E4M3":
-        return _e4m3fn_table()[raw]
+        table: np.ndarray = _e4m3fn_table()
+        return np.asarray(table[raw], dtype=np.float32)
     raise ValueError(f"{dtype} is not a non-native float type")
 
 

@@ -17,15 +17,20 @@ ALGORITHMS = ("blake3", "sha256")
 class Hasher(Protocol):
     """An incremental hash: ``update`` with bytes, then ``hexdigest``."""
 
-    def update(self, data: Buffer, /) -> object: ...
+    def update(self, data: Buffer, /) -> object:
+        """Feed more bytes."""
+        ...
 
-    def hexdigest(self) -> str: ...
+    def hexdigest(self) -> str:
+        """The digest of everything fed so far, as lowercase hex."""
+        ...
 
 
 def new_hasher(algorithm: str = DEFAULT_ALGORITHM) -> Hasher:
     """A fresh incremental hasher for ``algorithm`` (``blake3`` or ``sha256``)."""
     if algorithm == "blake3":
-        return blake3.blake3()  # type: ignore[no-any-return]
+        hasher: Hasher = blake3.blake3()
+        return hasher
     if algorithm == "sha256":
         return hashlib.sha256()
     raise ValueError(f"unknown hash algorithm {algorithm!r}; use one of {ALGORITHMS}")

@@ -111,7 +111,8 @@ class BaseModelFile:
         return self._mmap
 
     def _view(self, start: int, length: int) -> memoryview:
-        assert self._mmap is not None, "file is closed"
+        if self._mmap is None:
+            raise ValueError(f"{self.path}: file is closed")
         return memoryview(self._mmap)[start : start + length]
 
     def _corrupt(self, problem: str) -> CorruptModelFileError:

@@ -83,6 +83,8 @@ class OnnxFile(BaseModelFile):
             model = onnx.load(str(self.path), load_external_data=False)
         except Exception as exc:  # protobuf raises DecodeError and friends
             raise CorruptModelFileError(self.path, f"not a parseable ONNX ModelProto: {exc}") from None
+        if not model.HasField("graph"):
+            raise UnsupportedModelFormatError(self.path, "protobuf has no ONNX graph")
         self._protos: dict[str, TensorProto] = {}
         self._external: dict[str, tuple[Path, int]] = {}
         skipped: list[dict[str, str]] = []
@@ -112,8 +114,6 @@ class OnnxFile(BaseModelFile):
             "outputs": [o.name for o in model.graph.output],
             "skipped_initializers": skipped,
         }
-        if not self._infos and not len(model.graph.node) and not model.ir_version:
-            raise UnsupportedModelFormatError(self.path, "no ONNX graph found")
 
     def _external_bytes(self, name: str) -> bytes:
         target, offset = self._external[name]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import mmap
 import struct
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,7 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def read_header(path: Path, data: bytes | memoryview, file_size: int) -> tuple[dict[str, Any], int]:
+def read_header(path: Path, data: bytes | memoryview | mmap.mmap, file_size: int) -> tuple[dict[str, Any], int]:
     """Parse and bound-check the header; return it and the absolute start of the data region."""
     if file_size < 8:
         raise CorruptModelFileError(path, f"file is {file_size} bytes, shorter than the 8-byte header length")

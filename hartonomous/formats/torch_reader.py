@@ -125,7 +125,7 @@ class TorchZipFile(BaseModelFile):
         if start + 30 > len(self._mmap) or bytes(self._mmap[start : start + 4]) != b"PK\x03\x04":
             raise CorruptModelFileError(self.path, f"zip record {member.filename!r}: bad local header")
         name_len, extra_len = struct.unpack_from("<HH", self._mmap, start + 26)
-        data_start = start + 30 + name_len + extra_len
+        data_start = start + 30 + int(name_len) + int(extra_len)
         if data_start + member.file_size > len(self._mmap) or member.compress_size != member.file_size:
             raise CorruptModelFileError(self.path, f"zip record {member.filename!r} runs past the end of the file")
         return data_start

@@ -98,6 +98,7 @@ class _Call:
     """A frozen, attribute-less callable: pickle's BUILD opcode cannot alter it."""
 
     __slots__ = ("fn",)
+    fn: Callable[..., Any]
 
     def __init__(self, fn: Callable[..., Any]) -> None:
         object.__setattr__(self, "fn", fn)

@@ -173,3 +173,27 @@ class TestBadFiles:
         header = {"__metadata__": {"n": 1}, "a": {"dtype": "U8", "shape": [1], "data_offsets": [0, 1]}}
         with pytest.raises(CorruptModelFileError, match="__metadata__"):
             open_model(write_file("meta.safetensors", raw_safetensors(header, b"\x01")))
+
+
+class TestStreaming:
+    """Reading goes through the mmap: heap use stays far below the file size."""
+
+    def test_hash_and_stats_of_every_tensor_stay_small(self, minilm_safetensors: Path) -> None:
+        """Hashing all raw tensors allocates under 1 MB; stats stay below the largest tensor."""
+        import tracemalloc
+
+        from hartonomous.formats import hash_bytes, tensor_stats
+
+        with open_model(minilm_safetensors) as model:
+            largest = max(info.nbytes for info in model.tensors())
+            tracemalloc.start()
+            for info in model.tensors():
+                hash_bytes(model.read_raw(info.name))
+            _, hash_peak = tracemalloc.get_traced_memory()
+            tracemalloc.reset_peak()
+            for info in model.tensors():
+                tensor_stats(model.read_array(info.name))
+            _, stats_peak = tracemalloc.get_traced_memory()
+            tracemalloc.stop()
+        assert hash_peak < 1 << 20
+        assert stats_peak < largest < minilm_safetensors.stat().st_size
