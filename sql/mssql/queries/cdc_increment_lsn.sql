@@ -1,0 +1,1 @@
+SELECT sys.fn_cdc_increment_lsn(?);
