@@ -21,6 +21,7 @@ from hartonomous.formats.exceptions import ModelFormatError
 from hartonomous.formats.gguf_header import GGUFKeyValue
 from hartonomous.formats.gguf_reader import ggml_type_of
 from hartonomous.formats.model import Buffer, TensorInfo
+from hartonomous.logging import get_logger
 
 ARCH_KEY = "general.architecture"
 ALIGNMENT_KEY = "general.alignment"
@@ -62,15 +63,20 @@ def write_gguf(
     """Write ``kvs`` and ``tensors`` (raw bytes from ``read(name)``) as GGUF v3; return the size.
 
     ``tensors`` carry their stored ``dtype`` (``F32``, ``F16``, ``Q8_0``...) and row-major shape.
-    Empty arrays among ``kvs`` are dropped (the ``gguf`` package cannot write them).
+    Empty arrays among ``kvs`` are dropped with a warning (the ``gguf`` package cannot write
+    them); arrays of arrays keep their values but the inner element types are re-inferred.
     """
     path = Path(path)
     arch = next((str(kv.value) for kv in kvs if kv.key == ARCH_KEY), "")
     tmp = path.with_name(f".{path.name}.partial")
     writer = GGUFWriter(tmp, arch)
+    log = get_logger("formats.gguf_writer", file=str(path))
     try:
         for kv in kvs:
-            if kv.key == ARCH_KEY or (kv.type == GGUFValueType.ARRAY and not kv.value):
+            if kv.key == ARCH_KEY:
+                continue
+            if kv.type == GGUFValueType.ARRAY and not kv.value:
+                log.warning("gguf_empty_array_dropped", key=kv.key)
                 continue
             if kv.key == ALIGNMENT_KEY:
                 writer.data_alignment = int(kv.value)

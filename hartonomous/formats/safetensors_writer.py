@@ -23,7 +23,7 @@ from hartonomous.formats.safetensors_reader import HEADER_MAX_BYTES, METADATA_KE
 
 def build_header(tensors: Sequence[TensorInfo], metadata: Mapping[str, str] | None = None) -> bytes:
     """The length-prefixed, padded header for ``tensors`` laid out in the given order."""
-    meta = {"format": "pt", **dict(metadata or {})}
+    meta = {**dict(metadata or {}), "format": "pt"}
     header: dict[str, object] = {METADATA_KEY: meta}
     cursor = 0
     for info in tensors:

@@ -60,3 +60,14 @@ class TestHeader:
         with pytest.raises(ModelFormatError, match="got 4 bytes, expected 8"):
             write_safetensors(out, [info], lambda _n: bytes(4))
         assert [] == list(tmp_path.iterdir())
+
+
+class TestFormatKey:
+    """``format`` is forced to ``pt`` whatever the caller passes."""
+
+    def test_format_cannot_be_overridden(self, tmp_path: Path) -> None:
+        """A caller's ``format: np`` becomes ``pt``."""
+        out = tmp_path / "x.safetensors"
+        write_safetensors(out, [TensorInfo("w", "U8", (1,), 1)], lambda _n: b"\x01", {"format": "np"})
+        with open_model(out) as model:
+            assert {"format": "pt"} == model.metadata["safetensors_metadata"]
