@@ -21,6 +21,7 @@ SUBCOMMAND_MODULES: dict[str, str] = {
     "emit": "emit",
     "inspect-event": "inspect_event",
     "run": "run",
+    "audit": "audit",
     "demo": "demo",
 }
 
