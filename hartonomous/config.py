@@ -44,7 +44,7 @@ class Settings:
 
     # Kafka (local broker, or Azure Event Hubs' Kafka endpoint with profile="eventhubs")
     kafka_profile: str = "local"
-    kafka_bootstrap: str = "127.0.0.1:19092"
+    kafka_bootstrap: str = ""  # empty: the local broker, 127.0.0.1:<kafka_port>
     kafka_port: int = 19092
     kafka_controller_port: int = 19093
     kafka_heap: str = "768m"
@@ -88,10 +88,30 @@ class Settings:
     # readiness polling of the local servers
     startup_timeout_s: float = 180.0
 
-    # ingestion
+    # ingestion (empty allowed_roots: the current working directory)
     allowed_roots: tuple[Path, ...] = ()
+    chunk_size: int = 800
+    chunk_overlap: int = 100
+
+    # enrichment: "table=entity,..." merged over the defaults; "label: description; ..." replaces them
+    enrich_entity_map: str = ""
+    enrich_ignore_tables: str = "embeddings,embedders,jobs,schema_migrations"
+    enrich_category_labels: str = ""
+    enrich_classify: bool = True
+
+    # embeddings: the encoder, its batches, and the 3-D projection
+    embedder_name: str = "all-MiniLM-L6-v2"
+    embed_batch_size: int = 64
+    embed_linger_ms: int = 20
+    embed_job_lease_s: float = 1800.0
+    projection_min_points: int = 100
+    projection_max_fit_points: int = 20000
 
     topics: Topics = field(default_factory=Topics)
+
+    def __post_init__(self) -> None:
+        if not self.kafka_bootstrap:
+            object.__setattr__(self, "kafka_bootstrap", f"127.0.0.1:{self.kafka_port}")
 
     @property
     def state_path(self) -> Path:
