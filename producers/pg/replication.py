@@ -120,7 +120,12 @@ class ReplicationConnection:
         loop = asyncio.get_running_loop()
         ready = loop.create_future()
         fd = self._conn().socket
-        loop.add_reader(fd, lambda: ready.done() or ready.set_result(None))
+
+        def wake() -> None:
+            if not ready.done():
+                ready.set_result(None)
+
+        loop.add_reader(fd, wake)
         try:
             await asyncio.wait_for(ready, timeout_s)
         except asyncio.TimeoutError:
