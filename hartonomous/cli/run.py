@@ -7,11 +7,21 @@ SIGTERM or SIGINT, after which the service finishes its current batch, confirms 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 
 import click
 
 from hartonomous.bus import run_until_signalled
 from hartonomous.config import Settings
+from hartonomous.exceptions import HartonomousError
+
+
+def serve_until_signalled(serve: Callable[[Settings, asyncio.Event], Awaitable[None]], settings: Settings) -> None:
+    """Run ``serve`` until SIGTERM/SIGINT; a named failure becomes a one-line error, exit 1."""
+    try:
+        asyncio.run(run_until_signalled(lambda stop: serve(settings, stop)))
+    except HartonomousError as exc:
+        raise click.ClickException(f"{type(exc).__name__}: {exc}") from exc
 
 
 @click.group("run")
@@ -25,7 +35,7 @@ def cdc_postgres(settings: Settings) -> None:
     """PostgreSQL logical replication (pgoutput) to the CDC topic."""
     from producers.postgres_cdc import serve
 
-    asyncio.run(run_until_signalled(lambda stop: serve(settings, stop)))
+    serve_until_signalled(serve, settings)
 
 
 @command.command("cdc-mssql")
@@ -34,7 +44,7 @@ def cdc_mssql(settings: Settings) -> None:
     """SQL Server CDC poller (cdc.fn_cdc_get_all_changes_*) to the CDC topic."""
     from producers.mssql_cdc import serve
 
-    asyncio.run(run_until_signalled(lambda stop: serve(settings, stop)))
+    serve_until_signalled(serve, settings)
 
 
 @command.command("graph")
