@@ -135,7 +135,7 @@ class TestRecordedWindow:
             asyncio.run(scenario())
 
 
-class TestCheckpoint:
+class TestRecordedCheckpoint:
     """The LSN checkpoint is saved (as hex) only after Kafka acknowledged."""
 
     def test_saved_only_on_confirm_and_resumed(self, tmp_path: Path) -> None:
@@ -184,7 +184,7 @@ class TestCheckpoint:
         assert ([], lsn(40)) == (records, checkpoint.last_lsn)
 
 
-class TestDataLoss:
+class TestRecordedDataLoss:
     """A window below fn_cdc_get_min_lsn (cleanup ran first) is reported loudly as data loss."""
 
     def _saved_then_cleaned(self, tmp_path: Path) -> RecordedCdc:
