@@ -1,6 +1,7 @@
 """``hartonomous inspect-event FILE [FILE ...]``: show the change each event carries.
 
-Each FILE holds one JSON value (an event, or an array of events) or JSON Lines. An event is:
+Each FILE (``-`` for stdin) holds one JSON value (an event, or an array of events) or JSON
+Lines. An event is:
 
 - a structured CloudEvent (an object with ``specversion``): ours
   (``com.hartonomous.cdc.row.changed.v1``) or SQL Server CES (``com.microsoft.SQL.CES.DML.V1``);
@@ -41,7 +42,7 @@ class InputError(Exception):
 def iter_json_values(path: Path) -> Iterator[tuple[str, Any]]:
     """Yield ``(location, value)`` for a JSON file (object or array) or a JSON Lines file."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror if isinstance(exc, OSError) else exc}") from exc
     try:

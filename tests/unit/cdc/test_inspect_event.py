@@ -90,3 +90,13 @@ class TestInspectEvent:
         code, _, err = run(write(tmp_path / "p.json", json.loads(encode(event).value)))
         assert 2 == code
         assert "is neither com.hartonomous.cdc.row.changed.v1 nor com.microsoft.SQL.CES.DML.V1" in err
+
+    def test_stdin(self, ces_delete: dict[str, Any]) -> None:
+        """'-' reads JSON Lines from stdin."""
+        result = CliRunner().invoke(cli, ["inspect-event", "-"], input=json.dumps(ces_delete) + "\n")
+        assert (0, ["delete"]) == (result.exit_code, [json.loads(x)["op"] for x in result.stdout.splitlines()])
+
+    def test_run_group_lists_the_cdc_services(self) -> None:
+        """'hartonomous run' offers cdc-postgres and cdc-mssql."""
+        result = CliRunner().invoke(cli, ["run", "--help"])
+        assert {"cdc-postgres", "cdc-mssql"} <= set(result.stdout.split())
