@@ -35,6 +35,17 @@ class TestTensorStats:
         stats = tensor_stats(np.array([1.0, np.nan, 3.0, np.inf], dtype=np.float32))
         assert (2, 2, 2.0, 1.0, 3.0) == (stats.count, stats.nonfinite, stats.mean, stats.min, stats.max)
 
+    def test_many_pieces_with_scattered_non_finite(self) -> None:
+        """Blocks spanning several internal pieces, some with NaN/inf, equal numpy on the finite values."""
+        values = np.random.default_rng(3).standard_normal(300_001) * 2 - 0.5
+        values[[5, 70_000, 299_999]] = [np.nan, np.inf, -np.inf]
+        stats = tensor_stats(values, block_elements=100_003)
+        finite = values[np.isfinite(values)]
+        expected = (finite.mean(), finite.std(), finite.min(), finite.max(), np.linalg.norm(finite), np.abs(finite).mean())
+        actual = (stats.mean, stats.std, stats.min, stats.max, stats.l2, stats.mean_abs)
+        assert pytest.approx(expected, rel=1e-10) == actual
+        assert (finite.size, 3) == (stats.count, stats.nonfinite)
+
     def test_empty(self) -> None:
         """An empty tensor has a zero count and NaN statistics."""
         stats = tensor_stats(np.zeros((0, 4), np.float32))
