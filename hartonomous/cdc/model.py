@@ -17,6 +17,7 @@ import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import datetime
 from typing import Any, Final, Literal, TypeAlias, get_args
 
@@ -60,7 +61,7 @@ class SourceInfo:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class RowChange:
     """One row changed: the operation, where, the primary key, and the row before/after."""
 
@@ -84,12 +85,12 @@ class RowChange:
         if self.op == "update" and self.after is None:
             raise InvalidChangeError(f"update of {self.source.entity} has no 'after' row")
 
-    @property
+    @cached_property
     def kafka_key(self) -> str:
         """``schema.table`` plus the primary key: one row's changes share a partition."""
         return f"{self.source.entity}:{canonical_json(self.key)}"
 
-    @property
+    @cached_property
     def event_id(self) -> str:
         """Deterministic: a replayed change carries the same id as its first delivery."""
         s = self.source
