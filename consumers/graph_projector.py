@@ -23,6 +23,7 @@ from collections.abc import Sequence
 
 from hartonomous.bus import BatchHandler, ConsumerRuntime, Delivery, EventPublisher, Failure
 from hartonomous.config import Settings
+from hartonomous.graph.client import TRANSACTION_RETRY_S
 from hartonomous.graph import (
     BatchItem,
     BatchPlan,
@@ -162,10 +163,10 @@ def _error_of(reason: str) -> Exception:
     return _ERRORS.get(name, ProjectionError)(message or reason)
 
 
-def build(settings: Settings, *, projector: str = DEFAULT_PROJECTOR,
-          exit_after_commits: int | None = None) -> GraphProjector:
+def build(settings: Settings, *, projector: str = DEFAULT_PROJECTOR, exit_after_commits: int | None = None,
+          transaction_retry_s: float = TRANSACTION_RETRY_S) -> GraphProjector:
     """The projector on the configured Neo4j (connected in ``setup``)."""
-    client = GraphClient(settings)
+    client = GraphClient(settings, transaction_retry_s=transaction_retry_s)
     return GraphProjector(Neo4jProjectionStore(client), client=client, projector=projector,
                           exit_after_commits=exit_after_commits)
 
@@ -177,9 +178,13 @@ async def run(
     group_id: str = DEFAULT_GROUP,
     projector: str = DEFAULT_PROJECTOR,
     exit_after_commits: int | None = None,
+    transaction_retry_s: float = TRANSACTION_RETRY_S,
 ) -> None:
-    """Run the projector on ``settings.topics.enriched`` until ``stop`` is set."""
-    handler: BatchHandler = build(settings, projector=projector, exit_after_commits=exit_after_commits)
+    """Run the projector on ``settings.topics.enriched`` until ``stop`` is set. The driver
+    retries a failing transaction for ``transaction_retry_s``; then the runtime's backoff takes
+    over (raise it to ride out longer Neo4j outages without the service giving up)."""
+    handler: BatchHandler = build(settings, projector=projector, exit_after_commits=exit_after_commits,
+                                  transaction_retry_s=transaction_retry_s)
     publisher = EventPublisher(settings)
     runtime = ConsumerRuntime(settings, handler, topics=[settings.topics.enriched], group_id=group_id,
                               publisher=publisher)

@@ -99,9 +99,9 @@ def reconcile(settings: Settings, as_json: bool) -> None:
         raise click.ClickException(f"PostgreSQL: {type(exc).__name__}: {exc}") from exc
     rows = library.reconcile(pg, graph)
     ok = library.agree(rows)
-    payload = {"agree": ok, "rows": [r.as_row() for r in rows]}
-    _emit(payload, as_json, lambda: render_table(
-        payload["rows"], ["entity", "table", "source", "store", "graph", "status"]))
+    table_rows = [r.as_row() for r in rows]
+    _emit({"agree": ok, "rows": table_rows}, as_json, lambda: render_table(
+        table_rows, ["entity", "table", "source", "store", "graph", "status"]))
     if not ok:
         sys.exit(1)
 

@@ -151,6 +151,7 @@ def tensor_rows(model: str, tensors: object, where: str) -> dict[str, list[Props
             layers[layer_key] = {"model": model, "key": layer_key, "name": layer,
                                  "index": optional_int(t, "layer_index")}
         shape = t.get("shape")
+        dims = [int(s) for s in shape] if isinstance(shape, list) and _int_list(shape) else None
         rows.append({
             "model": model,
             "key": f"{model}/{tensor_name}",
@@ -162,7 +163,7 @@ def tensor_rows(model: str, tensors: object, where: str) -> dict[str, list[Props
                 layer=layer,
                 component=optional_text(t, "component"),
                 dtype=optional_text(t, "dtype"),
-                shape=[int(s) for s in shape] if _int_list(shape) else None,
+                shape=dims,
                 bytes=optional_int(t, "bytes"),
             ),
         })

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -57,17 +58,21 @@ def refuse_offsets(*offsets: int, transient: bool = False) -> Callable[[BatchPla
 class LifecycleEvents:
     """Builds the lifecycle events the projector reads, as the pipeline's producers publish them.
 
-    Every id, name, database and service carries ``prefix``, so tests sharing one Neo4j never
-    touch each other's nodes; event ids are numbered in build order, so two factories with
-    different prefixes build the same stream up to the prefix.
+    Every id, name, content hash, database and service carries ``prefix``, so tests sharing one
+    Neo4j never touch each other's nodes; event ids are numbered in build order and event ``n``
+    is dated ``start + n`` seconds, so two factories with different prefixes build the same
+    stream up to the prefix.
     """
 
     MODEL = "minilm"
     H1, H2, H3 = "a" * 64, "b" * 64, "c" * 64
 
-    def __init__(self, prefix: str = "") -> None:
+    def __init__(self, prefix: str = "", *, start: datetime = T0) -> None:
         self.prefix = prefix
+        self.start = start
         self._seq = 0
+        if prefix:  # content hashes of their own too: shared-tensor queries must not see other tests
+            self.H1, self.H2, self.H3 = (hashlib.sha256(f"{prefix}{i}".encode()).hexdigest() for i in range(3))
 
     def doc(self, n: int) -> int | str:
         """The id of document ``n`` (an integer, as a database has it, unless prefixed)."""
@@ -76,7 +81,8 @@ class LifecycleEvents:
     def name(self, name: str) -> str:
         return f"{self.prefix}{name}"
 
-    def document_change(self, n: int, *, op: str = "insert", content_hash: str = H1) -> Event:
+    def document_change(self, n: int, *, op: str = "insert", content_hash: str | None = None) -> Event:
+        content_hash = content_hash or self.H1
         row = {"id": self.doc(n), "source_uri": f"file:///corpus/{n}.txt", "title": f"doc {n}", "content": "text",
                "content_hash": content_hash, "category": "science"}
         change = {
@@ -140,4 +146,4 @@ class LifecycleEvents:
     def _event(self, event_type: str, data: dict[str, Any], service: str) -> Event:
         self._seq += 1
         return new_event(event_type, data, source=f"/{self.prefix}hartonomous/{service}",
-                         event_id=self.name(f"evt-{self._seq}"), time=T0 + timedelta(seconds=self._seq))
+                         event_id=self.name(f"evt-{self._seq}"), time=self.start + timedelta(seconds=self._seq))

@@ -25,14 +25,14 @@ CALL (n) {
   RETURN depth, startNode(r) AS a, r, endNode(r) AS b
 }
 RETURN labels(n)[0] AS root_label,
-       coalesce(n.id, n.name, n.key) AS root,
+       coalesce(n.id, n.key, n.name) AS root,
        depth,
        CASE WHEN a IS NULL THEN null ELSE labels(a)[0] END AS from_label,
-       CASE WHEN a IS NULL THEN null ELSE coalesce(a.id, a.name, a.key) END AS from_key,
+       CASE WHEN a IS NULL THEN null ELSE coalesce(a.id, a.key, a.name) END AS from_key,
        CASE WHEN r IS NULL THEN null ELSE type(r) END AS rel,
        CASE WHEN r IS NULL THEN null ELSE r.method END AS method,
        labels(b)[0] AS to_label,
-       coalesce(b.id, b.name, b.key) AS to_key,
+       coalesce(b.id, b.key, b.name) AS to_key,
        coalesce(b.content_hash, b.file_hash) AS hash,
        b.source_uri AS uri,
        b.row_key AS row_key,

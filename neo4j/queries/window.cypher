@@ -8,11 +8,11 @@ OPTIONAL MATCH (a)-[:TRIGGERED_BY]->(e)
 WHERE NOT a:Event
 CALL (a) {
   OPTIONAL MATCH (x)-[:WAS_GENERATED_BY]->(a)
-  RETURN collect(DISTINCT labels(x)[0] + ':' + coalesce(x.id, x.name))[..10] AS generated
+  RETURN collect(DISTINCT labels(x)[0] + ':' + coalesce(x.id, x.key, x.name))[..10] AS generated
 }
 CALL (a) {
   OPTIONAL MATCH (a)-[:USED|USED_MODEL|GENERATED_FROM]->(u)
-  RETURN collect(DISTINCT labels(u)[0] + ':' + coalesce(u.id, u.name, u.key))[..10] AS used
+  RETURN collect(DISTINCT labels(u)[0] + ':' + coalesce(u.id, u.key, u.name))[..10] AS used
 }
 RETURN toString(e.time) AS time, e.type AS type, e.id AS event, e.source AS source,
        CASE WHEN a IS NULL THEN null ELSE labels(a)[0] END AS activity,
