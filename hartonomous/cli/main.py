@@ -23,6 +23,7 @@ SUBCOMMAND_MODULES: dict[str, str] = {
     "run": "run",
     "audit": "audit",
     "demo": "demo",
+    "embeddings": "embeddings",
 }
 
 

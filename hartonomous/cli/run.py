@@ -60,3 +60,26 @@ def graph(settings: Settings, group: str, projector: str, exit_after_commits: in
 
     asyncio.run(run_until_signalled(lambda stop: run(
         settings, stop, group_id=group, projector=projector, exit_after_commits=exit_after_commits)))
+
+
+@command.command("enricher")
+@click.option("--group", default="hartonomous.enricher", show_default=True, help="Kafka consumer group")
+@click.pass_obj
+def enricher(settings: Settings, group: str) -> None:
+    """The enricher: changes and commands into enriched events, embed and decompose jobs."""
+    from consumers.enricher import run
+
+    serve_until_signalled(lambda s, stop: run(s, stop, group_id=group), settings)
+
+
+@command.command("embedder")
+@click.option("--group", default="hartonomous.embedder", show_default=True, help="Kafka consumer group")
+@click.option("--crash-after-batches", type=int, default=None, hidden=True,
+              help="test hook: SIGKILL itself right after N batches were stored (before the Kafka commit)")
+@click.pass_obj
+def embedder(settings: Settings, group: str, crash_after_batches: int | None) -> None:
+    """The embedder: embed jobs into stored, announced embeddings (all-MiniLM-L6-v2)."""
+    from consumers.embedder import run
+
+    serve_until_signalled(
+        lambda s, stop: run(s, stop, group_id=group, crash_after_batches=crash_after_batches), settings)
