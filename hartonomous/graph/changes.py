@@ -9,8 +9,11 @@ CDC event id (deterministic: a replayed change keeps it). On top of that:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
+
+from hartonomous.events import types
 
 from hartonomous.graph.context import EventContext, Mapped
 from hartonomous.graph.exceptions import ProjectionError
@@ -49,6 +52,9 @@ def map_change_enriched(data: Any, ctx: EventContext) -> Mapped:
     table_key, table_props = table_of(source, table)
     row_key = json_text(dict(key)) if key else None
     causes = [{"id": source_event_id, "type": source_type}]
+    request = _ingest_request_of(row)
+    if request is not None:
+        causes.append({"id": request, "type": types.INGEST_REQUESTED})
 
     kind = _kind(table, entity)
     if kind == "inference" and operation != _DELETE:
@@ -97,8 +103,11 @@ def map_change_enriched(data: Any, ctx: EventContext) -> Mapped:
 
 
 def table_of(source: Mapping[str, Any], table: str) -> tuple[str, Props]:
-    """The key of a source table, ``system://db/schema.table``, and its properties."""
+    """The key of a source table, ``system://db/schema.table``, and its properties. A file or
+    folder (an ingestion request's source, system ``file``) is keyed by its own URI."""
     system = optional_text(source, "system") or "unknown"
+    if system == "file":
+        return table, props(system=system, name=table)
     db = optional_text(source, "db") or ""
     schema = optional_text(source, "schema") or ""
     qualified = f"{schema}.{table}" if schema else table
@@ -164,6 +173,21 @@ def _inference_row(
         "event_id": ctx.event_id,
         "service": ctx.service,
     }
+
+
+def _ingest_request_of(row: Mapping[str, Any]) -> str | None:
+    """The ingestion request that wrote a row, when its ``metadata`` says (``ingest_event``);
+    CDC carries jsonb as text. Unreadable metadata is ignored (it is optional)."""
+    metadata = row.get("metadata")
+    if isinstance(metadata, str):
+        try:
+            metadata = json.loads(metadata)
+        except json.JSONDecodeError:
+            return None
+    if isinstance(metadata, Mapping):
+        value = metadata.get("ingest_event")
+        return value if isinstance(value, str) and value else None
+    return None
 
 
 def _number(value: object) -> float | None:

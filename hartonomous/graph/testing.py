@@ -1,12 +1,18 @@
-"""Test helpers for the graph area (pure logic; integration tests use the real Neo4j)."""
+"""Test helpers for the graph area: an in-memory projection store (unit tests of pure logic),
+a builder of lifecycle events, and a private Neo4j for tests and benchmarks that must not
+disturb the shared one."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-from collections.abc import Callable, Sequence
+import socket
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
+from hartonomous.config import Settings
 from hartonomous.events import Event, new_event, types
 from hartonomous.graph.exceptions import GraphTransientError, GraphWriteError
 from hartonomous.graph.offsets import BatchItem, BatchPlan, OffsetState, plan_batch
@@ -147,3 +153,32 @@ class LifecycleEvents:
         self._seq += 1
         return new_event(event_type, data, source=f"/{self.prefix}hartonomous/{service}",
                          event_id=self.name(f"evt-{self._seq}"), time=self.start + timedelta(seconds=self._seq))
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def private_neo4j(base: Settings, root: Path, *, heap: str = "512m", pagecache: str = "64m") -> Iterator[Settings]:
+    """A Neo4j of our own (own port, own state under ``root``), stopped on exit, so tests and
+    benchmarks that stop it or fill it disturb no one; the jars are the stack's (symlinked)."""
+    from hartonomous.stack.neo4j import Neo4jService
+    from hartonomous.stack.service import ServiceDirs
+
+    settings = base.replace(state_dir=root, neo4j_bolt_port=free_port(), neo4j_uri="", neo4j_password="",
+                            neo4j_heap=heap, neo4j_pagecache=pagecache)
+    dirs = ServiceDirs.of(settings, "neo4j")
+    dirs.root.mkdir(parents=True, exist_ok=True)
+    shared_lib = ServiceDirs.of(base, "neo4j").lib
+    if shared_lib.is_dir() and not dirs.lib.exists():
+        dirs.lib.symlink_to(shared_lib.resolve())
+    service = Neo4jService()
+    service.up(settings)
+    try:
+        yield settings
+    finally:
+        service.down(settings)

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from neo4j import AsyncGraphDatabase
@@ -167,31 +165,3 @@ def _norm(value: Any, subst: dict[str, str]) -> Any:
 
 def _props(props: dict[str, Any], subst: dict[str, str]) -> tuple[tuple[str, Any], ...]:
     return tuple(sorted((k, _norm(v, subst)) for k, v in props.items() if k not in POSITION_PROPS))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextlib.contextmanager
-def private_neo4j(base: Settings, root: Path) -> Iterator[Settings]:
-    """A Neo4j of our own (own port, own state under ``root``), so stopping it disturbs nobody;
-    the jars are shared with the stack's (a symlink), so no Maven run."""
-    from hartonomous.stack.neo4j import Neo4jService
-    from hartonomous.stack.service import ServiceDirs
-
-    settings = base.replace(state_dir=root, neo4j_bolt_port=free_port(), neo4j_uri="",
-                            neo4j_heap="512m", neo4j_pagecache="64m")
-    dirs = ServiceDirs.of(settings, "neo4j")
-    dirs.root.mkdir(parents=True, exist_ok=True)
-    shared_lib = ServiceDirs.of(base, "neo4j").lib
-    if shared_lib.is_dir() and not dirs.lib.exists():
-        dirs.lib.symlink_to(shared_lib.resolve())
-    service = Neo4jService()
-    service.up(settings)
-    try:
-        yield settings
-    finally:
-        service.down(settings)

@@ -12,11 +12,10 @@ import pytest
 
 from hartonomous.config import Settings
 from hartonomous.events import Event
-from hartonomous.graph.testing import LifecycleEvents
+from hartonomous.graph.testing import LifecycleEvents, private_neo4j
 from hartonomous.stack.neo4j import Neo4jService
 from tests.integration.graph_support import (
     graph_settings,
-    private_neo4j,
     projector_running,
     publish,
     snapshot,

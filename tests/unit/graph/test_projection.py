@@ -216,3 +216,25 @@ class TestCombine:
         names = [n for n, _ in batch.statements()]
         assert ["event", "change_row", "change_document", "embedding_created"] == names
         assert ["1", "2"] == [r["document_id"] for r in rows(batch, "change_document")]
+
+
+class TestIngestionRequests:
+    """The enricher's summary of an ingestion request reads as a change of a file source."""
+
+    def test_file_source_is_keyed_by_its_uri(self) -> None:
+        """System 'file': the source is keyed by the URI itself; the request is the activity."""
+        change = {"op": "ingest", "source": {"system": "file", "db": "", "schema": "", "table": "file:///corpus/"},
+                  "key": {"uri": "file:///corpus/"}, "before": None, "after": {"kind": "document", "chunks": 3}}
+        data = {"source_event_id": "req-1", "source_type": types.INGEST_REQUESTED, "operation": "ingest",
+                "entity": "ingestion", "change": change, "request": {}, "result": {}}
+        event = new_event(types.CHANGE_ENRICHED, data, source="/hartonomous/enricher", event_id="e1")
+        (row,) = rows(project(event, ORIGIN), "change_row")
+        assert ("req-1", "file:///corpus/", {"system": "file", "name": "file:///corpus/"}, "ingest") == (
+            row["activity_id"], row["table_key"], row["table_props"], row["props"]["op"])
+
+    def test_document_written_by_a_request_names_it_as_cause(self) -> None:
+        """A documents row whose metadata names its ingest event links the event to that request."""
+        event = LifecycleEvents().document_change(1)
+        event.get_data()["change"]["after"]["metadata"] = '{"ingest_event": "req-9", "file": "a.txt"}'
+        causes = rows(project(event, ORIGIN), "event")[0]["causes"]
+        assert [{"id": "cdc-1", "type": types.CDC_ROW_CHANGED}, {"id": "req-9", "type": types.INGEST_REQUESTED}] == causes
