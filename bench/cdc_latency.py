@@ -12,7 +12,8 @@ tick into one transaction (one connection); the producer runs as its own process
 Raw reference, same run, same machine: a plain INSERT commit followed at once by a raw
 aiokafka produce (acks=all) of an event of the same size: the floor of any change path here.
 
-A rate is *sustained* when the load generator reached >= 95 % of it, every change arrived within
+The producer process's CPU time per change is printed too: on a shared machine it tells the
+producer's own cost apart from contention. A rate is *sustained* when the load generator reached >= 95 % of it, every change arrived within
 5 s of the load stopping, and latency did not grow (last-quarter mean < 2 x first-quarter mean
 + 100 ms). Run with the stack up: ``python bench/cdc_latency.py [--seconds 10]``.
 Reference: Debezium, stable at 6,000 ops/s with 258 ms mean / 499 ms p99 (other hardware).
@@ -34,6 +35,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import psutil
 import psycopg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from psycopg import sql
@@ -130,8 +132,9 @@ async def settle(arrivals: Arrivals, quiet_s: float = 1.0, limit_s: float = 60.0
 
 
 async def measure_rate(settings: Settings, url: str, table: str, rate: int, seconds: float, arrivals: Arrivals,
-                       live: list[int], next_id: list[int]) -> dict[str, float]:
+                       live: list[int], next_id: list[int], producer: psutil.Process) -> dict[str, float]:
     await settle(arrivals)
+    cpu0 = sum(producer.cpu_times()[:2])
     t0 = time.time()
     achieved = await asyncio.to_thread(run_load, url, table, rate, seconds, live, next_id)
     t1 = time.time()
@@ -141,8 +144,11 @@ async def measure_rate(settings: Settings, url: str, table: str, rate: int, seco
         await asyncio.sleep(0.25)
         if len([r for r in arrivals.rows if t0 <= r[0] <= t1]) == len(window) and time.time() - t1 > 1.0:
             break
+    await settle(arrivals)
+    cpu_s = sum(producer.cpu_times()[:2]) - cpu0
     window = sorted((r for r in arrivals.rows if t0 <= r[0] <= t1), key=lambda r: r[0])
     s = stats(window) if window else {"n": 0}
+    s["cpu_us_per_change"] = cpu_s / max(1, len(window)) * 1e6
     drained = bool(window) and max(r[2] for r in window) - t1 < 5.0
     s.update(rate=rate, achieved=achieved, expected=achieved * (t1 - t0),
              sustained=float(achieved >= 0.95 * rate and drained and s.get("n", 0) >= 0.95 * achieved * (t1 - t0)
@@ -199,7 +205,7 @@ def cleanup(url: str, table: str) -> None:
 
 def line(label: str, s: dict[str, float]) -> str:
     return (f"{label:<26} {s['achieved']:>8.0f} {s['mean_ms']:>9.1f} {s['p99_ms']:>9.1f} {s['e2e_mean_ms']:>9.1f} "
-            f"{s['e2e_p99_ms']:>9.1f}  {'yes' if s.get('sustained') else 'no'}")
+            f"{s['e2e_p99_ms']:>9.1f}  {'yes' if s.get('sustained') else 'no':<9}  {s['cpu_us_per_change']:>8.0f}")
 
 
 async def main(seconds: float, rates: list[int]) -> None:
@@ -222,7 +228,7 @@ async def main(seconds: float, rates: list[int]) -> None:
         plan, lo, hi = list(rates), 0, 0
         while plan:
             rate = plan.pop(0)
-            s = await measure_rate(settings, url, table, rate, seconds, arrivals, live, next_id)
+            s = await measure_rate(settings, url, table, rate, seconds, arrivals, live, next_id, psutil.Process(proc.pid))
             results.append(s)
             print(f"  measured {rate}/s: {json.dumps({k: round(v, 1) for k, v in s.items()})}", flush=True)
             lo, hi = (max(lo, rate), hi) if s["sustained"] else (lo, min(hi or rate, rate))
@@ -237,7 +243,7 @@ async def main(seconds: float, rates: list[int]) -> None:
         proc.send_signal(signal.SIGTERM)
         proc.wait(30)
         cleanup(url, table)
-    print(f"\n{'(ms; rate in ops/s)':<26} {'achieved':>8} {'mean':>9} {'p99':>9} {'e2e mean':>9} {'e2e p99':>9}  sustained")
+    print(f"\n{'(ms; rate in ops/s)':<26} {'achieved':>8} {'mean':>9} {'p99':>9} {'e2e mean':>9} {'e2e p99':>9}  sustained  cpu us/change")
     for s in results:
         print(line(f"hartonomous @ {s['rate']:.0f}/s", s))
     print(f"{'raw INSERT+produce @1000/s':<26} {1000:>8} {max(0.0, raw['mean_ms']):>9.1f} {max(0.0, raw['p99_ms']):>9.1f} {raw['e2e_mean_ms']:>9.1f} {raw['e2e_p99_ms']:>9.1f}")
@@ -247,6 +253,8 @@ async def main(seconds: float, rates: list[int]) -> None:
         best = max(sustained, key=lambda s: s["rate"])
         print(f"\nhighest sustained rate: {best['rate']:.0f} ops/s (mean {best['mean_ms']:.1f} ms, p99 {best['p99_ms']:.1f} ms)")
         first = results[0]
+        cpu = statistics.median(r["cpu_us_per_change"] for r in results)
+        print(f"producer CPU per change: {cpu:.0f} us (median over rates) -> ~{1e6 / cpu:.0f} changes/s per fully free core")
         print(f"ratio ours/raw at {first['rate']:.0f}/s, end to end: mean {first['e2e_mean_ms'] / raw['e2e_mean_ms']:.1f}x, "
               f"p99 {first['e2e_p99_ms'] / raw['e2e_p99_ms']:.1f}x")
         print(f"ratio ours/Debezium (commit -> record timestamp) at {best['rate']:.0f}/s vs {DEBEZIUM['rate']}/s: "
