@@ -53,7 +53,15 @@ class ChangeReader:
         return self.feed_parts(event.get_attributes(), event.get_data(), raw)
 
     def feed_parts(self, attributes: Mapping[str, Any], data: Any, raw: object = None) -> list[ReadOutcome]:
-        """Same as :meth:`feed`, from an event's attributes and data."""
+        """Same as :meth:`feed`, from an event's attributes and data. Groups past their timeout
+        come back too (as :class:`Rejected`), so a consumer needs no timer of its own."""
+        return [*self._feed(attributes, data, raw), *self.expire()]
+
+    def pending_raws(self) -> list[object]:
+        """Inputs held in incomplete CES groups (see :meth:`SegmentAssembler.pending_raws`)."""
+        return self._assembler.pending_raws()
+
+    def _feed(self, attributes: Mapping[str, Any], data: Any, raw: object) -> list[ReadOutcome]:
         event_type = str(attributes.get("type", ""))
         try:
             if event_type == types.CDC_ROW_CHANGED:

@@ -137,11 +137,20 @@ class SegmentAssembler:
     def expire(self, now: float | None = None) -> list[Abandoned]:
         """Abandon every group older than the timeout."""
         now = self._clock() if now is None else now
-        stale = [lid for lid, g in self._groups.items() if now - g.first_seen >= self._timeout_s]
+        stale = []
+        for lid, group in self._groups.items():  # oldest first: stop at the first fresh group
+            if now - group.first_seen < self._timeout_s:
+                break
+            stale.append(lid)
         return [
             self._abandon(lid, SegmentTimeoutError(self._missing_text(lid, "timed out"), logical_id=lid))
             for lid in stale
         ]
+
+    def pending_raws(self) -> list[object]:
+        """The inputs held in incomplete groups, oldest group first. A consumer must not commit
+        offsets past the oldest of them, or a crash loses those segments."""
+        return [raw for group in self._groups.values() for raw in group.raws()]
 
     def drain(self) -> list[Abandoned]:
         """Abandon everything still incomplete (end of input)."""

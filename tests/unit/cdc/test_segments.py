@@ -156,3 +156,19 @@ class TestAttributes:
         """A producer that sent data as an object (not a string) is read directly."""
         event = {**ces_insert, "data": json.loads(ces_insert["data"])}
         assert [whole(ces_insert)] == [o.change.to_data() for o in feed_all(ChangeReader(), [event])]  # type: ignore[union-attr]
+
+
+class TestLazyExpiry:
+    """Feeding the reader also reports groups past their timeout, and pending inputs are visible."""
+
+    def test_feed_reports_expired_groups(self, ces_insert: dict[str, Any], ces_delete: dict[str, Any]) -> None:
+        """A stale incomplete group comes back with the next fed event; pending_raws shows what is held."""
+        clock = FakeClock()
+        reader = ChangeReader(SegmentAssembler(timeout_s=10, clock=clock))
+        first = split(ces_insert, 2)[0]
+        feed_all(reader, [first])
+        assert [first["id"]] == reader.pending_raws()
+        clock.now = 11.0
+        outcomes = feed_all(reader, [ces_delete])
+        assert [Normalized, Rejected] == [type(o) for o in outcomes]
+        assert ([], (first["id"],)) == (reader.pending_raws(), outcomes[1].raws)
