@@ -74,7 +74,14 @@ def to_event_parts(value: Any) -> tuple[dict[str, Any], Any]:
     if "specversion" in value:
         event = decode_structured(value)
     elif "headers" in value or "value" in value or "value_base64" in value:
-        event = decode(_record_value(value), _record_headers(value.get("headers") or {}))
+        raw, headers = _record_value(value), _record_headers(value.get("headers") or {})
+        try:
+            event = decode(raw, headers)
+        except EventError:
+            # a structured event whose content-type says plain JSON (some Event Hubs clients)
+            if raw is None or not any(n.lower() == "content-type" for n, _ in headers) or b'"specversion"' not in raw:
+                raise
+            event = decode_structured(raw)
     else:
         raise InputError("neither a CloudEvent (no 'specversion') nor a Kafka record ({'headers', 'value'})")
     return dict(event.get_attributes()), event.get_data()

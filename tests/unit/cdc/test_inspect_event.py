@@ -100,3 +100,9 @@ class TestInspectEvent:
         """'hartonomous run' offers cdc-postgres and cdc-mssql."""
         result = CliRunner().invoke(cli, ["run", "--help"])
         assert {"cdc-postgres", "cdc-mssql"} <= set(result.stdout.split())
+
+    def test_structured_record_labelled_plain_json(self, tmp_path: Path, ces_update: dict[str, Any]) -> None:
+        """A Kafka record whose content-type is application/json but whose value is a whole CloudEvent."""
+        record = {"headers": {"content-type": "application/json"}, "value": ces_update}
+        code, changes, err = run(write(tmp_path / "r.json", record))
+        assert (0, ["update"], "") == (code, [c["op"] for c in changes], err)
