@@ -107,6 +107,15 @@ class Settings:
     projection_min_points: int = 100
     projection_max_fit_points: int = 20000
 
+    # query side (search, embed, generate, extract): who the audit log names (empty: the OS
+    # user), whether each call is also announced on the enriched topic (CDC carries the row
+    # either way), and the default HNSW ef_search / hybrid candidate count
+    query_user: str = ""
+    query_publish_events: bool = True
+    query_publish_timeout_s: float = 5.0
+    search_ef_search: int = 40
+    search_candidates: int = 1000
+
     topics: Topics = field(default_factory=Topics)
 
     def __post_init__(self) -> None:

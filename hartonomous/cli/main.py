@@ -23,6 +23,9 @@ SUBCOMMAND_MODULES: dict[str, str] = {
     "run": "run",
     "audit": "audit",
     "demo": "demo",
+    "search": "search",
+    "embed": "embed",
+    "generate": "generate",
     "embeddings": "embeddings",
 }
 

@@ -114,3 +114,73 @@ def load_hf_folder(folder: Path) -> tuple[dict[str, Any], dict[str, Any], str]:
     weights = load_file(str(folder / "model.safetensors"))
     config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
     return weights, config, (folder / "tokenizer.json").read_text(encoding="utf-8")
+
+
+def bulk_load(
+    settings: Any,
+    texts: list[str],
+    vectors: Any,
+    *,
+    embedder: str,
+    source_uri: str = "bench:corpus",
+    category: str | None = None,
+    categories: list[str | None] | None = None,
+    model_source: str | None = None,
+    projections: Any = None,
+    projection_version: int = 1,
+) -> tuple[int, list[int]]:
+    """Load texts and their vectors straight into ``documents``/``embeddings`` (COPY; benchmarks
+    and tests only: the pipeline's path is ingest -> enricher -> embedder).
+
+    ``projections`` (``(n, 3)``) are stored as the embedder's projection ``projection_version``.
+    Texts must be distinct. Returns ``(embedder id, document ids in text order)``; documents that
+    already exist (same content hash) are reused and their embedding replaced.
+    """
+    import hashlib
+
+    import numpy as np
+    from pgvector.psycopg import register_vector
+    from psycopg.types.json import Jsonb
+
+    from hartonomous.store import connect, queries
+
+    if len(set(texts)) != len(texts):
+        raise ValueError("texts must be distinct (documents are unique by content hash)")
+    vectors = np.asarray(vectors, dtype=np.float32)
+    hashes = [hashlib.sha256(t.encode("utf-8")).hexdigest() for t in texts]
+    cats = categories if categories is not None else [category] * len(texts)
+    sql = queries(settings)
+    with connect(settings) as conn:
+        register_vector(conn)
+        row = conn.execute(sql["embedder_register"], {
+            "name": embedder, "dimension": int(vectors.shape[1]), "model_source": model_source, "normalized": True,
+        }).fetchone()
+        assert row is not None
+        embedder_id = int(row[0])
+        with conn.transaction():
+            conn.execute(sql["bulk_stage_create"])
+            with conn.cursor().copy(sql["bulk_stage_copy"]) as copy:
+                for i, text in enumerate(texts):
+                    copy.write_row((source_uri, text, cats[i], i))
+            conn.execute(sql["bulk_documents_insert"])
+        ids_by_hash: dict[str, int] = dict(conn.execute(sql["bulk_documents_ids"], {"hashes": hashes}).fetchall())
+        ids = [int(ids_by_hash[h]) for h in hashes]
+        with conn.transaction():
+            conn.execute(sql["bulk_embeddings_clear"], {"embedder_id": embedder_id, "ids": ids})
+            if projections is None:
+                with conn.cursor().copy(sql["bulk_embeddings_copy"]) as copy:
+                    copy.set_types(["int8", "int8", "text", "vector"])
+                    for i, doc in enumerate(ids):
+                        copy.write_row((doc, embedder_id, hashes[i], vectors[i]))
+            else:
+                points = np.asarray(projections, dtype=np.float32)
+                with conn.cursor().copy(sql["bulk_embeddings_copy_projected"]) as copy:
+                    copy.set_types(["int8", "int8", "text", "vector", "vector", "int4"])
+                    for i, doc in enumerate(ids):
+                        copy.write_row((doc, embedder_id, hashes[i], vectors[i], points[i], projection_version))
+                conn.execute(sql["bulk_embedder_projection"], {
+                    "embedder_id": embedder_id, "version": projection_version,
+                    "params": Jsonb({"loaded_by": "bulk_load"}), "points": len(ids),
+                })
+        conn.execute(sql["embedder_ensure_index"], {"embedder_id": embedder_id})
+    return embedder_id, ids

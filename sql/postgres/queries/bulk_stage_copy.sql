@@ -1,0 +1,1 @@
+COPY bulk_stage FROM STDIN
