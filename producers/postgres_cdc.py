@@ -95,13 +95,17 @@ class PostgresChangeSource:
         self._sql = await AsyncConnection.connect(self._url, autocommit=True)
         self._catalog = catalog = Catalog(self._sql, queries(self._settings))
         infos = await self._prepare_tables(catalog)
-        if await catalog.ensure_publication(self._publication, [i.ref for i in infos]):
+        publication_changed = await catalog.ensure_publication(self._publication, [i.ref for i in infos])
+        if publication_changed:
             self._log.info("cdc_publication_set", tables=[i.ref.qualified for i in infos])
         self._repl = ReplicationConnection(self._url)
         await self._repl.connect()
         slot, state = await self._inactive_slot(catalog), await catalog.snapshot_state(self._slot)
         if slot is not None and state is not None and state[1]:
             self._log.info("cdc_slot_reused", confirmed_flush_lsn=slot.confirmed_flush_lsn)
+            if publication_changed:
+                self._log.warning("cdc_tables_changed_without_snapshot",
+                                  note="rows already in newly added tables are not re-read; drop the slot to re-snapshot")
             await self._start_stream()
             return
         if slot is not None:
