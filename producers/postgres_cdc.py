@@ -46,7 +46,7 @@ from hartonomous.config import Settings
 from hartonomous.logging import get_logger
 from hartonomous.store import pg_url, queries
 from producers.pg.catalog import Catalog, SlotInfo, TableInfo, check_name, parse_tables
-from producers.pg.decoding import HEARTBEAT_PREFIX, Committed, TransactionDecoder
+from producers.pg.decoding import HEARTBEAT_PREFIX, TransactionDecoder
 from producers.pg.pgoutput import Keepalive, decode_message, format_lsn
 from producers.pg.replication import ReplicationConnection
 from producers.pg.snapshot import SnapshotReader
@@ -197,11 +197,11 @@ class PostgresChangeSource:
                 if message.reply_requested:
                     self._repl.send_status(self._flushed)
                 continue
-            decoded = self._decoder.feed(decode_message(message.payload))
-            if isinstance(decoded, RowChange):
-                changes.append(decoded)
-                lsn_after.append(self._safe_lsn)
-            elif isinstance(decoded, Committed):
+            for decoded in self._decoder.feed(decode_message(message.payload)):
+                if isinstance(decoded, RowChange):
+                    changes.append(decoded)
+                    lsn_after.append(self._safe_lsn)
+                    continue
                 self._safe_lsn = decoded.end_lsn
                 if changes:
                     lsn_after[-1] = decoded.end_lsn

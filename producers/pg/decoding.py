@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeAlias
 
 from hartonomous.cdc import ChangeCaptureError, RowChange, SourceInfo
@@ -69,26 +69,27 @@ class TransactionDecoder:
     def in_transaction(self) -> bool:
         return self._begin is not None
 
-    def feed(self, message: PgOutputMessage) -> Decoded | None:
+    def feed(self, message: PgOutputMessage) -> list[Decoded]:
+        """What one message yields: nothing, a commit, or row changes (two for an update that
+        changed the primary key: a delete of the old key, then an insert of the new one, so each
+        key's changes stay in one partition and in order)."""
         if isinstance(message, Begin):
             self._begin, self._sequence = message, 0
-            return None
+            return []
         if isinstance(message, Commit):
             count, self._begin = self._sequence, None
-            return Committed(message.end_lsn, count)
+            return [Committed(message.end_lsn, count)]
         if isinstance(message, Relation):
             self._relations[message.relid] = message
             self._keys[message.relid] = self._primary_key(message.schema, message.table) or tuple(
                 c.name for c in message.columns if c.is_key
             )
-            return None
+            return []
         if isinstance(message, (Insert, Update, Delete)):
-            return self._change(message)
-        if isinstance(message, Message):
-            return None  # heartbeats (and others' messages) carry no row
-        return None
+            return list(self._change(message))
+        return []  # heartbeat messages (and others' messages), origins, types: no row
 
-    def _change(self, message: Insert | Update | Delete) -> RowChange:
+    def _change(self, message: Insert | Update | Delete) -> list[RowChange]:
         begin = self._begin
         if begin is None:
             raise DecodingError("row change outside a transaction")
@@ -108,13 +109,18 @@ class TransactionDecoder:
         key_columns = self._keys[message.relid]
         if isinstance(message, Insert):
             after = self._row(relation, message.new, None)
-            return RowChange("insert", source, _key(after, key_columns), None, after)
+            return [RowChange("insert", source, _key(after, key_columns), None, after)]
         if isinstance(message, Update):
             before = None if message.old is None else self._row(relation, message.old, None, partial=message.old_is_key_only)
             after = self._row(relation, message.new, message.old if not message.old_is_key_only else None)
-            return RowChange("update", source, _key(after, key_columns), before, after)
+            old_key, new_key = (None if before is None else _key(before, key_columns)), _key(after, key_columns)
+            if old_key is not None and old_key != new_key:
+                self._sequence += 1
+                return [RowChange("delete", source, old_key, before, None),
+                        RowChange("insert", replace(source, sequence=self._sequence), new_key, None, after)]
+            return [RowChange("update", source, new_key, before, after)]
         before = self._row(relation, message.old, None, partial=message.old_is_key_only)
-        return RowChange("delete", source, _key(before, key_columns), before, None)
+        return [RowChange("delete", source, _key(before, key_columns), before, None)]
 
     @staticmethod
     def _row(

@@ -113,11 +113,11 @@ class TestDecoding:
         d.feed(decode_message(begin(0x100)))
         new = ("7", "long text", "2.00", "2026-01-02 03:04:05.5+00", "t", "\\x0a0b")
         out = [
-            d.feed(decode_message(b"I" + struct.pack("!I", 16384) + b"N" + tuple_data(*ROW))),
-            d.feed(decode_message(b"U" + struct.pack("!I", 16384) + b"O" + tuple_data(*ROW) + b"N"
+            *d.feed(decode_message(b"I" + struct.pack("!I", 16384) + b"N" + tuple_data(*ROW))),
+            *d.feed(decode_message(b"U" + struct.pack("!I", 16384) + b"O" + tuple_data(*ROW) + b"N"
                                   + tuple_data("7", UNCHANGED_TOAST, "2.00", "2026-01-02 03:04:05.5+00", "t", "\\x0a0b"))),
-            d.feed(decode_message(b"D" + struct.pack("!I", 16384) + b"O" + tuple_data(*new))),
-            d.feed(decode_message(commit(0x180))),
+            *d.feed(decode_message(b"D" + struct.pack("!I", 16384) + b"O" + tuple_data(*new))),
+            *d.feed(decode_message(commit(0x180))),
         ]
         changes = [o for o in out if isinstance(o, RowChange)]
         assert ["insert", "update", "delete"] == [c.op for c in changes]
@@ -134,3 +134,12 @@ class TestDecoding:
         d.feed(decode_message(begin(0x100)))
         with pytest.raises(UnresolvedToastError, match="public.docs.body: unchanged TOAST value"):
             d.feed(decode_message(b"U" + struct.pack("!I", 16384) + b"N" + tuple_data("7", UNCHANGED_TOAST, "2", None, "t", None)))
+
+    def test_primary_key_change_is_delete_then_insert(self) -> None:
+        """An update that changes the key: delete of the old key, insert of the new, sequences 1 and 2."""
+        d = decoder()
+        d.feed(decode_message(begin(0x100)))
+        moved = ("8",) + ROW[1:]
+        out = d.feed(decode_message(b"U" + struct.pack("!I", 16384) + b"O" + tuple_data(*ROW) + b"N" + tuple_data(*moved)))
+        assert [("delete", {"id": 7}, 1), ("insert", {"id": 8}, 2)] == [
+            (c.op, c.key, c.source.sequence) for c in out if isinstance(c, RowChange)]
