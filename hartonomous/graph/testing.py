@@ -143,8 +143,10 @@ class LifecycleEvents:
                 "selection": {"layers": [0]}, **extra}
         return self._event(types.MODEL_EXTRACTED, data, "query")
 
-    def inference_logged(self, n: int, *, documents: Sequence[int] = (1,)) -> Event:
-        data = {"request_id": self.doc(n), "kind": "generate", "models": [self.name(self.MODEL)],
+    def inference_logged(
+        self, n: int, *, documents: Sequence[int] = (1,), models: Sequence[str] = (MODEL,)
+    ) -> Event:
+        data = {"request_id": self.doc(n), "kind": "generate", "models": [self.name(m) for m in models],
                 "documents": [self.doc(d) for d in documents], "duration_ms": 3.0,
                 "requested_by": self.name("bob")}
         return self._event(types.INFERENCE_LOGGED, data, "query")

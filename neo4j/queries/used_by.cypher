@@ -3,18 +3,18 @@
 // params: $model, $limit
 MATCH (m:Model {name: $model})
 CALL (m) {
-  MATCH (i:Inference)-[:USED_MODEL]->(m)
+  MATCH (m)<-[:USED_MODEL]-(i:Inference)
   WITH i ORDER BY i.time DESC LIMIT $limit
   OPTIONAL MATCH (i)-[:GENERATED_FROM]->(d:Document)
   WITH i, collect(d.id) AS knowledge
   RETURN 'inference' AS kind, i.id AS id, i.time AS time, i.kind AS detail, knowledge
   UNION ALL
-  MATCH (x:Embedding)-[:WAS_GENERATED_BY]->(j:EmbeddingJob)-[:USED]->(m)
-  WITH x, max(j.time) AS time
-  ORDER BY time DESC LIMIT $limit
-  RETURN 'embedding' AS kind, x.id AS id, time, x.content_hash AS detail, [x.document_id] AS knowledge
+  MATCH (m)<-[:USED]-(j:EmbeddingJob)
+  WITH j ORDER BY j.time DESC LIMIT $limit
+  MATCH (x:Embedding)-[:WAS_GENERATED_BY]->(j)
+  RETURN 'embedding' AS kind, x.id AS id, j.time AS time, j.content_hash AS detail, [x.document_id] AS knowledge
   UNION ALL
-  MATCH (s:Model)-[r:WAS_DERIVED_FROM]->(m)
+  MATCH (m)<-[r:WAS_DERIVED_FROM]-(s:Model)
   OPTIONAL MATCH (s)-[:WAS_GENERATED_BY]->(a)
   WITH s, r, max(a.time) AS time
   ORDER BY time DESC LIMIT $limit

@@ -104,7 +104,7 @@ class TestProjection:
         assert ('{"id":"' + f"{p}1" + '"}', f.H1) == (ingestion["row_key"], ingestion["hash"])
         table = next(r for r in lineage if r["to_label"] == "Table")
         assert f"postgres://{p}db/public.documents" == table["to_key"]
-        assert {"inferences": 2, "embeddings": 2, "derived_models": 1} == used_by["counts"]
+        assert {"inferences": 2, "embedding_jobs": 2, "derived_models": 1} == used_by["counts"]
         inference = next(r for r in used_by["rows"] if r["id"] == f"{p}5")
         assert sorted([f"{p}1", f"{p}2"]) == sorted(inference["knowledge"])
         assert [(f"{p}minilm", 1, 2, ["layers"])] == [
