@@ -107,6 +107,13 @@ class Settings:
     projection_min_points: int = 100
     projection_max_fit_points: int = 20000
 
+    # models as rows: chunking of tensor bytes (rows|fixed|tensor|cdc, chunk size in bytes), and
+    # the weight rows kept per 2-D tensor (more rows are sampled, wider tensors skipped; 0 = none)
+    model_chunking: str = "rows"
+    model_chunk_bytes: int = 65536
+    model_weight_rows_max_rows: int = 8192
+    model_weight_rows_max_dim: int = 2000
+
     # query side (search, embed, generate, extract): who the audit log names (empty: the OS
     # user), whether each call is also announced on the enriched topic (CDC carries the row
     # either way), and the default HNSW ef_search / hybrid candidate count

@@ -1,0 +1,1 @@
+COPY chunks (hash, length, bytes) FROM STDIN (FORMAT BINARY)

@@ -1,0 +1,1 @@
+COPY stage_chunks (hash, length, bytes) FROM STDIN (FORMAT BINARY)

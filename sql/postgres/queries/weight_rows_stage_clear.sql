@@ -1,0 +1,1 @@
+TRUNCATE stage_weight_rows
