@@ -72,14 +72,17 @@ class GraphProjector:
         self._log = get_logger("consumer.graph_projector", projector=projector)
 
     async def setup(self) -> None:
+        """Connect to Neo4j, wait for it, apply the constraints."""
         if self._client is not None:
             await self._client.setup()
 
     async def close(self) -> None:
+        """Close the Neo4j driver."""
         if self._client is not None:
             await self._client.close()
 
     async def handle(self, batch: Sequence[Delivery]) -> Sequence[Failure]:
+        """One batch of one partition in one transaction; refused events come back as failures."""
         if not batch:
             return []
         where = PartitionKey(self._projector, batch[0].topic, batch[0].partition)

@@ -110,7 +110,7 @@ def _query(settings: Settings, ask: Callable[[GraphClient], Awaitable[T]]) -> T:
     async def run() -> T:
         client = GraphClient(settings)
         try:
-            await client.setup(wait_s=5.0)
+            await client.setup(wait_s=5.0, apply_schema=False)
             return await ask(client)
         finally:
             await client.close()

@@ -39,15 +39,18 @@ class Reconciled:
 
     @property
     def postgres(self) -> int | None:
+        """The PostgreSQL count, wherever it sits."""
         return self.source if self.source is not None else self.store
 
     @property
     def status(self) -> str:
+        """``ok``, ``MISMATCH`` or ``table missing``."""
         if self.postgres is None:
             return "table missing"
         return "ok" if self.postgres == self.graph else "MISMATCH"
 
     def as_row(self) -> Row:
+        """As a dict with the status, for tables and JSON."""
         return {**asdict(self), "status": self.status}
 
 
@@ -90,6 +93,7 @@ async def shared_tensors(client: GraphClient, model: str) -> list[Row]:
 
 
 async def graph_counts(client: GraphClient) -> dict[str, int]:
+    """The graph's side of reconcile (``queries/reconcile``)."""
     (row,) = await client.read("queries/reconcile")
     return {k: int(v) for k, v in row.items()}
 

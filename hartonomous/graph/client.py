@@ -53,11 +53,13 @@ class GraphClient:
 
     @property
     def library(self) -> CypherLibrary:
+        """The Cypher files this client runs by name."""
         return self._library
 
-    async def setup(self, *, wait_s: float | None = None) -> None:
+    async def setup(self, *, wait_s: float | None = None, apply_schema: bool = True) -> None:
         """Connect, wait up to ``wait_s`` (default: the startup timeout) for the server, and
-        apply the constraints. Raises GraphTransientError if the server never answered."""
+        apply the constraints (unless ``apply_schema`` is false, for read-only tools). Raises
+        GraphTransientError if the server never answered."""
         if self._driver is None:
             self._driver = AsyncGraphDatabase.driver(
                 self._settings.bolt_uri,
@@ -67,9 +69,11 @@ class GraphClient:
                 notifications_min_severity="OFF",
             )
         await self._wait_connected(self._settings.startup_timeout_s if wait_s is None else wait_s)
-        await self.apply_schema()
+        if apply_schema:
+            await self.apply_schema()
 
     async def close(self) -> None:
+        """Close the driver (idempotent)."""
         if self._driver is not None:
             driver, self._driver = self._driver, None
             await driver.close()

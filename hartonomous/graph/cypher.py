@@ -44,6 +44,7 @@ class CypherLibrary:
 
     @property
     def root(self) -> Path:
+        """The folder the names are relative to."""
         return self._root
 
     def __getitem__(self, name: str) -> str:

@@ -39,6 +39,7 @@ class OffsetState:
     failed_errors: tuple[str, ...] = ()
 
     def refused(self) -> dict[int, str]:
+        """Refused offset -> reason."""
         return dict(zip(self.failed, self.failed_errors, strict=False))
 
 
@@ -65,6 +66,7 @@ class BatchPlan:
 
     @property
     def changes_state(self) -> bool:
+        """True when the offset node must be written."""
         return self.state != self.previous
 
 

@@ -64,6 +64,7 @@ class Projection:
 
     @property
     def empty(self) -> bool:
+        """True when no statement has a row."""
         return not any(self.rows.values())
 
     def statements(self) -> list[tuple[str, list[Props]]]:

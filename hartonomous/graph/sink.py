@@ -26,6 +26,7 @@ class PartitionKey:
 
     @property
     def key(self) -> str:
+        """The offset node's key."""
         return offset_key(self.projector, self.topic, self.partition)
 
 
@@ -45,6 +46,8 @@ class Neo4jProjectionStore:
         self._library = client.library
 
     async def apply(self, where: PartitionKey, batch_start: int, items: Sequence[BatchItem]) -> BatchPlan:
+        """One managed write transaction: lock the offset, plan, run the statements, save."""
+
         async def work(tx: AsyncManagedTransaction) -> BatchPlan:
             result = await tx.run(self._library["offsets/lock"], key=where.key)
             record = await result.single(strict=True)

@@ -37,6 +37,7 @@ class FakeProjectionStore:
         self._fail = fail
 
     async def apply(self, where: PartitionKey, batch_start: int, items: Sequence[BatchItem]) -> BatchPlan:
+        """Plan as Neo4j would; commit unless ``fail`` says otherwise."""
         plan = plan_batch(self.states.get(where.key, OffsetState()), batch_start, items)
         error = self._fail(plan) if self._fail else None
         if error is not None:
@@ -85,9 +86,11 @@ class LifecycleEvents:
         return f"{self.prefix}{n}" if self.prefix else n
 
     def name(self, name: str) -> str:
+        """``name`` with the prefix."""
         return f"{self.prefix}{name}"
 
     def document_change(self, n: int, *, op: str = "insert", content_hash: str | None = None) -> Event:
+        """change.enriched of a ``documents`` row (CDC from PostgreSQL)."""
         content_hash = content_hash or self.H1
         row = {"id": self.doc(n), "source_uri": f"file:///corpus/{n}.txt", "title": f"doc {n}", "content": "text",
                "content_hash": content_hash, "category": "science"}
@@ -106,6 +109,7 @@ class LifecycleEvents:
         return self._event(types.CHANGE_ENRICHED, data, "enricher")
 
     def inference_change(self, n: int, *, documents: Sequence[int] = (1, 2)) -> Event:
+        """change.enriched of an ``inference_requests`` row (a search that returned ``documents``)."""
         ids = ",".join(f'"{self.doc(d)}"' for d in documents)
         row = {"id": self.doc(n), "kind": "search", "inputs": '{"query": "what"}',
                "models": "{" + self.name(self.MODEL) + "}", "result_ids": "{" + ids + "}", "results": "{}",
@@ -119,11 +123,13 @@ class LifecycleEvents:
         return self._event(types.CHANGE_ENRICHED, data, "enricher")
 
     def embedding_created(self, n: int, **extra: Any) -> Event:
+        """embedding.created of document ``n`` by the model."""
         data = {"document_id": self.doc(n), "embedder": self.name(self.MODEL), "content_hash": self.H1,
                 "dimension": 384, **extra}
         return self._event(types.EMBEDDING_CREATED, data, "embedder")
 
     def model_decomposed(self, name: str = MODEL, **extra: Any) -> Event:
+        """model.decomposed with two tensors (one in a layer, one outside); ``extra`` overrides."""
         data: dict[str, Any] = {
             "model_id": 1, "name": self.name(name), "format": "safetensors", "file_hash": self.H2,
             "tensor_count": 2, "layer_count": 1, "bytes": 1000, "source_uri": f"file:///models/{name}.safetensors",
@@ -139,6 +145,7 @@ class LifecycleEvents:
         return self._event(types.MODEL_DECOMPOSED, data, "decomposer")
 
     def model_extracted(self, name: str = "student", parent: str = MODEL, **extra: Any) -> Event:
+        """model.extracted of a student by layers."""
         data = {"model_id": 2, "name": self.name(name), "parent": self.name(parent), "method": "layers",
                 "selection": {"layers": [0]}, **extra}
         return self._event(types.MODEL_EXTRACTED, data, "query")
@@ -146,6 +153,7 @@ class LifecycleEvents:
     def inference_logged(
         self, n: int, *, documents: Sequence[int] = (1,), models: Sequence[str] = (MODEL,)
     ) -> Event:
+        """inference.logged of a generation that used ``models`` and ``documents``."""
         data = {"request_id": self.doc(n), "kind": "generate", "models": [self.name(m) for m in models],
                 "documents": [self.doc(d) for d in documents], "duration_ms": 3.0,
                 "requested_by": self.name("bob")}

@@ -43,6 +43,7 @@ def require_id(data: Mapping[str, Any], field: str, where: str) -> str:
 
 
 def optional_text(data: Mapping[str, Any], field: str) -> str | None:
+    """An optional scalar as text; None when absent, null or an object/list."""
     value = data.get(field)
     if value is None or isinstance(value, (dict, list)):
         return None
@@ -50,11 +51,13 @@ def optional_text(data: Mapping[str, Any], field: str) -> str | None:
 
 
 def optional_int(data: Mapping[str, Any], field: str) -> int | None:
+    """An optional integer (booleans are not integers here)."""
     value = data.get(field)
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def optional_number(data: Mapping[str, Any], field: str) -> float | int | None:
+    """An optional JSON number."""
     value = data.get(field)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
