@@ -59,6 +59,7 @@ def map_model_decomposed(data: Any, ctx: EventContext) -> Mapped:
             file_hash=file_hash,
             architecture=optional_text(d, "architecture"),
             tensor_count=optional_int(d, "tensor_count"),
+            tensors_omitted=optional_int(d, "tensors_omitted"),
             layer_count=optional_int(d, "layer_count"),
             parameter_count=optional_int(d, "parameter_count"),
             bytes=optional_int(d, "bytes"),
