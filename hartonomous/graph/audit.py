@@ -102,10 +102,16 @@ def postgres_counts(settings: Settings) -> dict[str, int | None]:
     """Row counts of the reconciled tables; None for a table that does not exist yet."""
     from hartonomous.store import connect, queries
 
+    sql = queries(settings)
     tables = [table for _, table, _, _ in RECONCILED]
+    counts: dict[str, int | None] = dict.fromkeys(tables)
     with connect(settings) as conn:
-        rows = conn.execute(queries(settings)["graph_reconcile_counts"], {"tables": tables}).fetchall()
-    return {name: (None if n is None else int(n)) for name, n in rows}
+        existing = {row[0] for row in conn.execute(sql["graph_reconcile_exists"], {"tables": tables})}
+        for table in tables:
+            if table in existing:
+                row = conn.execute(sql[f"graph_reconcile_count_{table}"]).fetchone()
+                counts[table] = int(row[0]) if row else 0
+    return counts
 
 
 def reconcile(pg: Mapping[str, int | None], graph: Mapping[str, int]) -> list[Reconciled]:

@@ -1,0 +1,2 @@
+-- Rows of embeddings, for `hartonomous audit reconcile` (run only when the table exists).
+SELECT count(*) AS n FROM embeddings;

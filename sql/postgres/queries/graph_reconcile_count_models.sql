@@ -1,0 +1,2 @@
+-- Rows of models, for `hartonomous audit reconcile` (run only when the table exists).
+SELECT count(*) AS n FROM models;
