@@ -27,6 +27,7 @@ SUBCOMMAND_MODULES: dict[str, str] = {
     "embed": "embed",
     "generate": "generate",
     "embeddings": "embeddings",
+    "model": "model",
 }
 
 

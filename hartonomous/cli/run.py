@@ -83,3 +83,13 @@ def embedder(settings: Settings, group: str, crash_after_batches: int | None) ->
 
     serve_until_signalled(
         lambda s, stop: run(s, stop, group_id=group, crash_after_batches=crash_after_batches), settings)
+
+
+@command.command("decomposer")
+@click.option("--group", default="hartonomous.decomposer", show_default=True, help="Kafka consumer group")
+@click.pass_obj
+def decomposer(settings: Settings, group: str) -> None:
+    """The decomposer: decompose-job events into model rows, announced as model.decomposed."""
+    from consumers.decomposer import run
+
+    serve_until_signalled(lambda s, stop: run(s, stop, group_id=group), settings)
