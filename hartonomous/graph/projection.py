@@ -114,7 +114,10 @@ def context_of(event: Event, origin: Origin) -> EventContext:
 
 def event_row(ctx: EventContext, origin: Origin, causes: list[Props]) -> Props:
     """The row of ``projection/event``."""
-    unique = {c["id"]: c for c in causes if c.get("id") and c["id"] != ctx.event_id}
+    unique: dict[str, Props] = {}
+    for cause in causes:  # the first mention wins: the mapper's carry a type, causationid does not
+        if cause.get("id") and cause["id"] != ctx.event_id:
+            unique.setdefault(cause["id"], cause)
     return {
         "id": ctx.event_id,
         "type": ctx.event_type,
