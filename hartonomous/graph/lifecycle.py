@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from hartonomous.events import types
 from hartonomous.graph.context import EventContext, Mapped
 from hartonomous.graph.exceptions import ProjectionError
 from hartonomous.graph.values import (
@@ -80,7 +81,8 @@ def map_model_decomposed(data: Any, ctx: EventContext) -> Mapped:
     }
     rows: dict[str, list[Props]] = {"model_decomposed": [row]}
     rows.update(tensor_rows(name, d.get("tensors"), "data.tensors"))
-    return Mapped(rows)
+    request = optional_text(d, "request_id")  # the ingestion request the job came from
+    return Mapped(rows, [{"id": request, "type": types.INGEST_REQUESTED}] if request else [])
 
 
 def map_model_extracted(data: Any, ctx: EventContext) -> Mapped:

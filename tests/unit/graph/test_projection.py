@@ -163,6 +163,11 @@ class TestLifecycle:
         ] == [(t["key"], t["layer_key"], t["props"]["content_hash"], t["props"]["shape"])
               for t in rows(projection, "model_tensors")]
 
+    def test_ingestion_request_is_a_cause(self) -> None:
+        """The request a decomposition came from (request_id) is a cause of its event."""
+        event = LifecycleEvents().model_decomposed(request_id="req-3")
+        assert [{"id": "req-3", "type": types.INGEST_REQUESTED}] == rows(project(event, ORIGIN), "event")[0]["causes"]
+
     def test_fine_tune_derives_from_its_base(self) -> None:
         """A decomposed model naming a parent derives from it (method fine-tune unless given)."""
         (model,) = rows(project(LifecycleEvents().model_decomposed("ft", parent="base"), ORIGIN), "model_decomposed")
