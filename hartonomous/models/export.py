@@ -9,8 +9,9 @@
   ``modules.json`` and ``1_Pooling/config.json``) are written beside it at their original
   relative paths, so an exported folder loads like the original one.
 
-``out`` ending in ``.safetensors`` or ``.gguf`` names the weights file (sidecars go to its
-folder); anything else is a folder to create. Existing files are not overwritten unless
+``out`` ending in ``.safetensors`` or ``.gguf`` names the weights file and its format (sidecars
+go to its folder); anything else is a folder to create, in the format asked for, else GGUF for
+models from GGUF and safetensors for the rest. Existing files are not overwritten unless
 ``force``. Every tensor read back is checked against its content hash before it is written.
 """
 
@@ -78,6 +79,10 @@ def export_model(
 ) -> ExportResult:
     """Write the stored model ``name`` to ``out`` (see the module docstring)."""
     stored = StoredModel(conn, sql, name)
+    suffix = Path(out).suffix.lstrip(".")
+    if fmt is not None and suffix in FORMATS and suffix != fmt:
+        raise ExportError(f"{out} names a .{suffix} file but the format asked for is {fmt}")
+    fmt = fmt or (suffix if suffix in FORMATS else None)
     fmt = fmt or ("gguf" if stored.format == "gguf" and not dequantize else "safetensors")
     if fmt not in FORMATS:
         raise ExportError(f"unknown export format {fmt!r}; use one of {FORMATS}")
