@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
 from neo4j import AsyncGraphDatabase
 
 from consumers.graph_projector import run as run_projector
@@ -121,6 +123,34 @@ class Snapshot:
         return dict(Counter(r[0] for r in self.relationships))
 
 
+_PREFIXED = (
+    "MATCH (n:$($label)) WHERE CASE WHEN $inside THEN n[$key] CONTAINS $p ELSE n[$key] STARTS WITH $p END "
+)
+
+
+async def delete_prefixed(settings: Settings, prefix: str) -> None:
+    """Remove a test's nodes (and its projectors' offset nodes) from the shared graph."""
+    async with AsyncGraphDatabase.driver(settings.bolt_uri, auth=driver_auth(settings)) as driver:
+        for label, key in KEYS.items():
+            await driver.execute_query(_PREFIXED + "DETACH DELETE n", label=label, key=key,
+                                       inside=label in {"Table", "Service"}, p=prefix)
+        await driver.execute_query("MATCH (o:Offset) WHERE o.projector STARTS WITH $p DELETE o", p=prefix)
+
+
+@pytest.fixture
+def new_prefix(stack_settings: Settings) -> Iterator[Callable[[str], str]]:
+    """Hands out unique prefixes (``new_prefix("t")``); their nodes are deleted after the test."""
+    made: list[str] = []
+
+    def make(letter: str = "t") -> str:
+        made.append(f"{letter}{uuid.uuid4().hex[:8]}-")
+        return made[-1]
+
+    yield make
+    for prefix in made:
+        asyncio.run(delete_prefixed(stack_settings, prefix))
+
+
 def placeholders(f: LifecycleEvents) -> dict[str, str]:
     """What differs between two factories' streams: the prefix and the content hashes."""
     return {f.prefix: "<p>", f.H1: "<h1>", f.H2: "<h2>", f.H3: "<h3>"}
@@ -135,8 +165,7 @@ async def snapshot(settings: Settings, prefix: str, replace: dict[str, str] | No
     async with AsyncGraphDatabase.driver(settings.bolt_uri, auth=driver_auth(settings)) as driver:
         for label, key in KEYS.items():
             result = await driver.execute_query(
-                "MATCH (n:$($label)) WHERE CASE WHEN $inside THEN n[$key] CONTAINS $p ELSE n[$key] STARTS WITH $p END "
-                "RETURN elementId(n) AS id, properties(n) AS props",
+                _PREFIXED + "RETURN elementId(n) AS id, properties(n) AS props",
                 label=label, key=key, inside=label in {"Table", "Service"}, p=prefix)
             for record in result.records:
                 ids.append(record["id"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from collections.abc import Iterator
 
 import pytest
 from click.testing import CliRunner
@@ -12,13 +13,20 @@ from click.testing import CliRunner
 from hartonomous.cli.main import cli
 from hartonomous.config import Settings
 from hartonomous.graph.testing import LifecycleEvents
-from tests.integration.graph_support import graph_settings, lifecycle_stream, projector_running, publish, wait_projected
+from tests.integration.graph_support import (
+    delete_prefixed,
+    graph_settings,
+    lifecycle_stream,
+    projector_running,
+    publish,
+    wait_projected,
+)
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def projected(stack_settings: Settings) -> LifecycleEvents:
+def projected(stack_settings: Settings) -> Iterator[LifecycleEvents]:
     """A lifecycle stream projected into the shared graph under a prefix of its own."""
     p = f"a{uuid.uuid4().hex[:8]}-"
     settings = graph_settings(stack_settings, p)
@@ -30,7 +38,8 @@ def projected(stack_settings: Settings) -> LifecycleEvents:
             await wait_projected(settings, f"{p}graph", last)
 
     asyncio.run(scenario())
-    return f
+    yield f
+    asyncio.run(delete_prefixed(stack_settings, p))
 
 
 def audit(*args: str) -> tuple[int, str]:

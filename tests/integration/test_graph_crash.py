@@ -7,7 +7,7 @@ import os
 import signal
 import subprocess
 import sys
-import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -18,6 +18,7 @@ from hartonomous.graph.testing import LifecycleEvents
 from tests.integration.graph_support import (
     graph_settings,
     lifecycle_stream,
+    new_prefix,
     placeholders,
     projector_running,
     publish,
@@ -27,6 +28,7 @@ from tests.integration.graph_support import (
 )
 
 pytestmark = pytest.mark.integration
+__all__ = ["new_prefix"]  # the fixture
 
 
 def projector_process(settings: Settings, group: str, projector: str, log: Path, *extra: str) -> subprocess.Popen[bytes]:
@@ -53,10 +55,12 @@ async def committed(settings: Settings, group: str) -> dict[int, int]:
 class TestCrash:
     """A crash after the graph committed and before Kafka did leaves the graph as a clean run does."""
 
-    def test_sigkill_between_graph_and_kafka_commits(self, stack_settings: Settings, tmp_path: Path) -> None:
+    def test_sigkill_between_graph_and_kafka_commits(
+        self, stack_settings: Settings, tmp_path: Path, new_prefix: Callable[[str], str]
+    ) -> None:
         """The killed batch is replayed on restart and skipped by the offset node: the graph equals
         a clean run of the same stream, node for node and relationship for relationship."""
-        clean_p, crash_p = f"c{uuid.uuid4().hex[:8]}-", f"k{uuid.uuid4().hex[:8]}-"
+        clean_p, crash_p = new_prefix("c"), new_prefix("k")
         clean = graph_settings(stack_settings, clean_p)
         crash = graph_settings(stack_settings, crash_p)
         group, projector = f"{crash_p}g", f"{crash_p}graph"

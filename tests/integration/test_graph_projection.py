@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -21,6 +21,7 @@ from tests.integration.graph_support import (
     EXPECTED_RELATIONSHIPS,
     graph_settings,
     lifecycle_stream,
+    new_prefix,
     projector_running,
     publish,
     snapshot,
@@ -29,20 +30,20 @@ from tests.integration.graph_support import (
 )
 from tests.integration.kafka_helpers import read_records
 
+__all__ = ["new_prefix"]  # the fixture
+
 pytestmark = pytest.mark.integration
-
-
-def prefix() -> str:
-    return f"t{uuid.uuid4().hex[:8]}-"
 
 
 class TestProjection:
     """A lifecycle stream projects to exactly the expected graph, and replays change nothing."""
 
-    def test_stream_projects_exactly_and_replays_change_nothing(self, stack_settings: Settings) -> None:
+    def test_stream_projects_exactly_and_replays_change_nothing(
+        self, stack_settings: Settings, new_prefix: Callable[[str], str]
+    ) -> None:
         """Exact node/relationship counts; a replay from offset zero under a new group (same
         projector) and under a new projector name (no stored offset) leave the graph identical."""
-        p = prefix()
+        p = new_prefix("t")
         settings = graph_settings(stack_settings, p, consumer_batch_size=3)
         projector = f"{p}graph"
 
@@ -67,10 +68,12 @@ class TestProjection:
         assert first == same_projector
         assert first == other_projector
 
-    def test_lineage_and_audit_queries_on_the_projected_stream(self, stack_settings: Settings) -> None:
+    def test_lineage_and_audit_queries_on_the_projected_stream(
+        self, stack_settings: Settings, new_prefix: Callable[[str], str]
+    ) -> None:
         """Lineage of an embedding reaches its source row and hash; used-by, shared-tensors and
         window answer from the same graph."""
-        p = prefix()
+        p = new_prefix("t")
         settings = graph_settings(stack_settings, p)
         start = datetime(2001, 1, 1, tzinfo=timezone.utc) + timedelta(seconds=random.randrange(10**9))
         f = LifecycleEvents(p, start=start)
@@ -115,10 +118,10 @@ class TestProjection:
 class TestMalformed:
     """A payload that can never be projected goes to the DLQ alone; its neighbours are projected."""
 
-    def test_bad_events_dead_lettered_alone(self, stack_settings: Settings) -> None:
+    def test_bad_events_dead_lettered_alone(self, stack_settings: Settings, new_prefix: Callable[[str], str]) -> None:
         """One event fails the projection's own checks, one is refused by Neo4j (an integer out
         of its range); both land in the DLQ with their reason, the rest of the batch is written."""
-        p = prefix()
+        p = new_prefix("t")
         settings = graph_settings(stack_settings, p, consumer_batch_size=50)
         f = LifecycleEvents(p)
         malformed = f.document_change(3)
