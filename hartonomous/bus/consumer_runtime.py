@@ -18,7 +18,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from hartonomous.bus.dead_letter import DeadLetter
 from hartonomous.bus.delivery import Delivery, Failure
 from hartonomous.bus.exceptions import RetriesExhaustedError, TransientError
-from hartonomous.bus.handler import BatchHandler
+from hartonomous.bus.handler import BatchHandler, HoldsDeliveries
 from hartonomous.bus.kafka_config import consumer_kwargs
 from hartonomous.bus.publisher import EventPublisher
 from hartonomous.bus.topics import ensure_topics
@@ -46,6 +46,7 @@ class ConsumerRuntime:
         self._publisher = publisher
         self._registry: SchemaRegistry = publisher.registry
         self._consumer: AIOKafkaConsumer | None = None
+        self._committed: dict[TopicPartition, int] = {}
         self._log = get_logger("bus.consumer", consumer=handler.name, group=group_id)
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -99,8 +100,19 @@ class ConsumerRuntime:
             for d in dead:
                 log.warning("event_dead_lettered", offset=d.offset, error_type=type(d.error).__name__,
                             error=str(d.error)[:300])
-        await consumer.commit({tp: records[-1].offset + 1})
-        log.debug("batch_committed", size=len(records), dead=len(dead), next_offset=records[-1].offset + 1)
+        next_offset = self._commit_point(tp, records[-1].offset + 1)
+        if next_offset > self._committed.get(tp, -1):
+            await consumer.commit({tp: next_offset})
+            self._committed[tp] = next_offset
+        log.debug("batch_committed", size=len(records), dead=len(dead), next_offset=next_offset)
+
+    def _commit_point(self, tp: TopicPartition, after_batch: int) -> int:
+        """offset+1 of the batch, held back to the oldest delivery the handler still holds."""
+        if isinstance(self._handler, HoldsDeliveries):
+            held = self._handler.held_offset(tp.topic, tp.partition)
+            if held is not None:
+                return min(after_batch, held)
+        return after_batch
 
     async def _handle_with_retries(self, batch: Sequence[Delivery]) -> list[Failure]:
         attempt = 0

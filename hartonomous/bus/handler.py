@@ -28,6 +28,17 @@ class BatchHandler(Protocol):
     async def close(self) -> None: ...
 
 
+@runtime_checkable
+class HoldsDeliveries(Protocol):
+    """Optional: a handler that keeps some deliveries in memory across batches (for instance
+    the segments of a split SQL Server CES event waiting for the rest) says so here, and the
+    runtime never commits past the oldest of them, so a crash cannot lose them."""
+
+    def held_offset(self, topic: str, partition: int) -> int | None:
+        """The lowest offset still held for this topic-partition, or None."""
+        ...
+
+
 @dataclass(frozen=True)
 class SourceRecord:
     """One event read from a source, and the source position to confirm once it is on Kafka."""

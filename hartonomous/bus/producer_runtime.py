@@ -63,7 +63,7 @@ class ProducerRuntime:
                 raw = encode(rec.event, key=rec.key)
                 dead.append(DeadLetter(rec.topic, -1, -1, raw.key, raw.value, raw.headers, exc, self._source.name))
         if good:
-            await self._publisher.publish_many(good)
+            await self._publisher.publish_many(good, validated=True)
         if dead:
             await self._publisher.send_records([(self._settings.topics.dlq, d.to_record()) for d in dead])
             self._log.warning("source_events_dead_lettered", count=len(dead))

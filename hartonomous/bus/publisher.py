@@ -69,9 +69,12 @@ class EventPublisher:
         (meta,) = await self.publish_many([Outgoing(topic, event, key, mode)])
         return meta
 
-    async def publish_many(self, items: Sequence[Outgoing]) -> list[RecordMetadata]:
-        """Publish a batch (sent together, acknowledged together) in order."""
-        if self._settings.validate_events:
+    async def publish_many(self, items: Sequence[Outgoing], *, validated: bool = False) -> list[RecordMetadata]:
+        """Publish a batch (sent together, acknowledged together) in order.
+
+        ``validated=True`` skips schema validation for events the caller already validated.
+        """
+        if self._settings.validate_events and not validated:
             for item in items:
                 self._registry.validate(item.event)
         return await self.send_records([(i.topic, encode(i.event, key=i.key, mode=i.mode)) for i in items])

@@ -5,7 +5,8 @@
 - Binary mode (attributes in ``ce_*`` headers, ``data`` in the value) is written on request and
   always read.
 - A message with no CloudEvents headers whose value is a JSON object carrying ``specversion`` is
-  read as structured: some producers (Event Hubs clients among them) omit ``content-type``.
+  read as structured: some producers (Event Hubs clients among them) omit ``content-type`` or
+  label the event ``application/json``.
 
 Header values are written in CloudEvents' canonical string forms: booleans as ``true``/``false``
 (the SDK would write Python's ``True``), times as RFC 3339.
@@ -67,10 +68,12 @@ def decode(value: bytes | None, headers: Headers = ()) -> Event:
         return _decode_binary(value, header_map, content_type)
     if value is None:
         raise EventDecodeError("empty message value (tombstone) is not a CloudEvent")
-    if content_type and not content_type.startswith("application/cloudevents"):
+    if content_type and not (content_type.startswith("application/cloudevents") or _is_json(content_type)):
         raise EventDecodeError(
             f"content-type {content_type!r} with no ce_ headers is neither structured nor binary"
         )
+    # A plain JSON content type with no ce_ headers: some producers (Event Hubs clients, SQL
+    # Server CES) label a structured event application/json; it is structured if it says so.
     return decode_structured(value)
 
 

@@ -185,3 +185,34 @@ class TestCrashSafety:
         redelivered = asyncio.run(resume())
         assert first_seen <= redelivered
         assert {e.get_id() for e in sent} == redelivered
+
+
+class HoldingHandler(RecordingHandler):
+    """Records everything but declares it still holds the deliveries from seq 2 on."""
+
+    def held_offset(self, topic: str, partition: int) -> int | None:
+        held = [d.offset for d in self.deliveries
+                if d.partition == partition and d.event.get_data()["seq"] >= 2]
+        return min(held) if held else None
+
+
+class TestHeldDeliveries:
+    """The runtime never commits past a delivery the handler still holds in memory."""
+
+    def test_commit_stops_at_the_oldest_held_offset(self, bus_settings: Settings) -> None:
+        """After a restart the group resumes at the first held event, not after the batch."""
+        topic, group = unique("test.held"), unique("g")
+
+        async def scenario() -> list[int]:
+            await ensure_topics(bus_settings, [topic, bus_settings.topics.dlq])
+            async with EventPublisher(bus_settings) as pub:
+                await pub.publish_many([Outgoing(topic, _ping(i), key="one-partition") for i in range(5)])
+            first = HoldingHandler()
+            async with running(bus_settings, first, topic, group):
+                await first.wait_for(5)
+            again = RecordingHandler()
+            async with running(bus_settings, again, topic, group):
+                got = await again.wait_for(3)
+            return [d.event.get_data()["seq"] for d in got]
+
+        assert [2, 3, 4] == asyncio.run(scenario())

@@ -116,3 +116,17 @@ class TestRejections:
         """Exactly 20 characters is within the rule."""
         event = new_event(types.PING, {"message": "x"}, source="/t", extensions={"a" * 20: "v"})
         assert "v" == event.get_extension("a" * 20)
+
+
+class TestPlainJsonLabel:
+    """A structured event labelled application/json (as SQL Server CES / Event Hubs may) is read."""
+
+    def test_application_json_content_type(self) -> None:
+        """No ce_ headers and content-type application/json: decoded as structured."""
+        record = encode(_event())
+        assert "hello" == decode(record.value, [("content-type", b"application/json")]).get_data()["message"]
+
+    def test_other_content_type_is_refused(self) -> None:
+        """A non-JSON content type without ce_ headers is neither mode."""
+        with pytest.raises(EventDecodeError, match="neither structured nor binary"):
+            decode(encode(_event()).value, [("content-type", b"text/plain")])
