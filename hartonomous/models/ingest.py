@@ -1,20 +1,24 @@
 """Ingest a model file as rows: one transaction per model, tensors streamed one at a time.
 
-For each tensor, in file order: its bytes are hashed (BLAKE3) and cut into chunks
-(:mod:`hartonomous.models.chunking`); one pass over its values gives the statistics and the rows
-kept as weight rows. Chunks the store lacks are written by COPY; tensors, their chunk lists,
-weight rows (keyed by tensor content, so shared tensors are stored once), the vocabulary and the
-sidecar files follow; the models row comes last. All of it is one transaction: a file found
-corrupt half-way leaves nothing behind. The same file under the same name again changes
-nothing (the stored model is returned, ``unchanged``); a different file under a stored name is
-refused. Memory: the current tensor's values block, plus the chunks and rows buffered before a
-flush (``IngestOptions.flush_bytes``).
+A first pass hashes every tensor (BLAKE3, about 3 GB/s) and asks, in one query, which tensor
+contents have their weight rows stored already. Then, tensor by tensor in file order, this thread
+cuts the bytes into chunks (:mod:`hartonomous.models.chunking`) and makes one pass over the values
+for the statistics and the rows kept as weight rows, while a writer thread
+(:mod:`hartonomous.models.background`) COPYs what the previous tensors produced: the chunks the
+store lacks, then the tensors and their chunk lists, and the weight rows (keyed by tensor content,
+so shared tensors are stored once). The vocabulary, the sidecar files and, last, the models row
+follow. All of it is one transaction: a file found corrupt half-way leaves nothing behind. The
+same file under the same name again changes nothing (the stored model is returned,
+``unchanged``); a different file under a stored name is refused. Memory: the current tensor's
+values block and kept rows, plus the chunks and rows queued for the writer (a few times
+``IngestOptions.flush_bytes``).
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 from psycopg import Connection
@@ -31,6 +35,7 @@ from hartonomous.formats import (
     parse_tensor_name,
 )
 from hartonomous.logging import get_logger
+from hartonomous.models.background import BackgroundWriter, InlineWriter
 from hartonomous.models.catalog import GC_LOCK_KEY, model_by_name, stored_result
 from hartonomous.models.chunking import chunk_tensor
 from hartonomous.models.exceptions import ModelExistsError, ModelNotFoundError
@@ -96,7 +101,7 @@ def ingest_model(
 
 
 class _ModelWriter:
-    """The state of one ingest transaction."""
+    """The state of one ingest transaction: this thread reads and computes, a writer thread writes."""
 
     def __init__(self, conn: Connection[Any], sql: Queries, model: ModelFile, options: IngestOptions,
                  progress: Progress | None) -> None:
@@ -106,7 +111,7 @@ class _ModelWriter:
         self.tokens = tokens_of(model)
         self.roles = assign_roles(self.infos, len(self.tokens) or None)
         self.chunks = ChunkSink(conn, sql)
-        self.rows = WeightRowSink(conn, sql, options.flush_bytes)
+        self.rows = WeightRowSink(conn, sql)
         self.tensor_rows: list[tuple[Any, ...]] = []
         self.chunk_refs: list[tuple[Any, ...]] = []
         self.summaries: list[TensorSummary] = []
@@ -121,17 +126,27 @@ class _ModelWriter:
         (model_id,) = self.conn.execute(self.sql["model_next_id"]).fetchone() or (0,)
         layer_ids, layer_index = self._layers(model_id)
         ids = [row[0] for row in self.conn.execute(self.sql["tensor_next_ids"], {"count": len(self.infos)})]
+        hashes = self._content_hashes()
         total = sum(i.nbytes for i in self.infos)
         done = 0
-        for ordinal, (info, tensor_id) in enumerate(zip(self.infos, ids)):
-            self._tensor(model_id, tensor_id, ordinal, info, layer_ids, layer_index)
-            done += info.nbytes
-            if self.chunks.pending_bytes >= self.options.flush_bytes:
-                self._flush()
-            if self.progress is not None:
-                self.progress(done, total, info.name)
-        self._flush()
-        self.rows.flush()
+        writer: BackgroundWriter | InlineWriter = BackgroundWriter() if self.options.background else InlineWriter()
+        try:
+            for ordinal, (info, tensor_id) in enumerate(zip(self.infos, ids)):
+                self._tensor(model_id, tensor_id, ordinal, info, hashes[ordinal], layer_ids, layer_index)
+                done += info.nbytes
+                if self.chunks.pending_bytes >= self.options.flush_bytes:
+                    self._flush(writer)
+                if self.rows.pending_bytes >= self.options.flush_bytes:
+                    payloads = self.rows.take()
+                    writer.submit(partial(self.rows.write, payloads))
+                if self.progress is not None:
+                    self.progress(done, total, info.name)
+            self._flush(writer)
+            payloads = self.rows.take()
+            writer.submit(partial(self.rows.write, payloads))
+            writer.drain()
+        finally:
+            writer.close()
         copy_rows(self.conn, self.sql["vocab_tokens_copy"], ["int8", "int4", "text"],
                   [(model_id, i, t) for i, t in enumerate(self.tokens)])
         self._files(model_id, source)
@@ -158,6 +173,15 @@ class _ModelWriter:
             unchanged=False, source_uri=uri, parent=parent, derivation=derivation, tensors=tuple(self.summaries),
         )
 
+    def _content_hashes(self) -> list[str]:
+        """Every tensor's content hash (a first, fast pass), and which contents have weight rows."""
+        hashes = [hash_bytes(self.model.read_raw(i.name), self.options.chunking.algorithm) for i in self.infos]
+        wanted = sorted({h for h, i in zip(hashes, self.infos) if is_float(i) and len(i.shape) == 2})
+        if wanted:
+            found = self.conn.execute(self.sql["weight_rows_stored_any"], {"hashes": wanted}).fetchall()
+            self.rows_with_content.update(row[0] for row in found)
+        return hashes
+
     def _architecture(self) -> str | None:
         arch = self.model.metadata.get("architecture")
         return clean_text(str(arch)) if arch else None
@@ -171,10 +195,9 @@ class _ModelWriter:
         }).fetchall()
         return {n: int(i) for i, n in rows}, {n: i for i, n in table}
 
-    def _tensor(self, model_id: int, tensor_id: int, ordinal: int, info: TensorInfo,
+    def _tensor(self, model_id: int, tensor_id: int, ordinal: int, info: TensorInfo, content_hash: str,
                 layer_ids: dict[str, int], layer_index: dict[str, int]) -> None:
         raw = memoryview(self.model.read_raw(info.name)).cast("B")
-        content_hash = hash_bytes(raw, self.options.chunking.algorithm)
         pieces = chunk_tensor(raw, info, self.options.chunking)
         for index, piece in enumerate(pieces):
             self.chunks.add(piece.hash, raw[piece.offset : piece.offset + piece.length])
@@ -184,7 +207,7 @@ class _ModelWriter:
         keep, note = plan_weight_rows(info, role, self.options)
         if note is not None:
             self.notes["skipped" if note["kept"] == 0 else "sampled"].append(note)
-        if keep is not None and (content_hash in self.rows_with_content or self._rows_stored(content_hash)):
+        if keep is not None and content_hash in self.rows_with_content:
             self.rows_kept += int(keep.size)
             keep = None
         scan = scan_tensor(info, raw, keep)
@@ -207,18 +230,17 @@ class _ModelWriter:
             parsed.component, role, info.dtype, info.shape, info.nbytes,
         ))
 
-    def _rows_stored(self, content_hash: str) -> bool:
-        found = self.conn.execute(self.sql["weight_rows_stored"], {"content_hash": content_hash}).fetchone()
-        if found is not None:
-            self.rows_with_content.add(content_hash)
-        return found is not None
-
-    def _flush(self) -> None:
-        """Chunks first, then the tensors and their chunk lists that reference them."""
-        self.chunks.flush()
-        copy_rows(self.conn, self.sql["tensors_copy"], TENSOR_TYPES, self.tensor_rows)
-        copy_rows(self.conn, self.sql["tensor_chunks_copy"], ["int8", "int4", "text", "int8"], self.chunk_refs)
+    def _flush(self, writer: BackgroundWriter | InlineWriter) -> None:
+        """Hand the writer the chunks, then the tensors and chunk lists that reference them."""
+        pending, tensors, refs = self.chunks.take(), self.tensor_rows, self.chunk_refs
         self.tensor_rows, self.chunk_refs = [], []
+
+        def job() -> None:
+            self.chunks.write(pending)
+            copy_rows(self.conn, self.sql["tensors_copy"], TENSOR_TYPES, tensors)
+            copy_rows(self.conn, self.sql["tensor_chunks_copy"], ["int8", "int4", "text", "int8"], refs)
+
+        writer.submit(job)
 
     def _files(self, model_id: int, source: ModelSource) -> None:
         files = [(s.path, "sidecar", s.content) for s in source.sidecars]

@@ -25,6 +25,7 @@ class IngestOptions:
     weight_rows_max_rows: int = 8192
     weight_rows_max_dim: int = 2000
     flush_bytes: int = 32 * 1024 * 1024
+    background: bool = True  # write on a second thread while the next tensors are read
 
     @classmethod
     def from_settings(cls, settings: Settings) -> IngestOptions:

@@ -1,10 +1,12 @@
-"""Buffered writers of one ingest transaction: chunks, tensors, tensor_chunks, weight rows.
+"""Buffered writers of one ingest transaction: chunks and weight rows, and COPY helpers.
 
 Bulk rows go in with binary COPY. Chunks and weight rows are shared across models, so they are
-written "insert if absent": the stored hashes are looked up first and only the missing ones are
-sent; the COPY runs in a savepoint, and if a concurrent ingest stored some of the same rows in
-the meantime (a unique violation), the rows go through a temporary table and
-``INSERT ... ON CONFLICT DO NOTHING`` instead. Every statement is a named query.
+written "insert if absent": the stored chunk hashes are looked up first and only the missing
+chunks are sent; the COPY runs in a savepoint, and if a concurrent ingest stored some of the same
+rows in the meantime (a unique violation), the rows go through a temporary table and
+``INSERT ... ON CONFLICT DO NOTHING`` instead. Each sink is filled by the ingesting thread
+(``add``, ``take``) and written by the writer thread (``write``); its counters are read once the
+writer has drained. Every statement is a named query.
 """
 
 from __future__ import annotations
@@ -57,7 +59,7 @@ def copy_or_merge(
 
 
 class ChunkSink:
-    """Chunks waiting to be written; ``flush`` writes the ones not stored yet."""
+    """Chunks waiting to be written; ``write`` stores the ones the store does not have."""
 
     def __init__(self, conn: Connection[Any], sql: Queries) -> None:
         self._conn = conn
@@ -76,16 +78,17 @@ class ChunkSink:
         self._pending[digest] = data
         self.pending_bytes += len(data)
 
-    def flush(self) -> None:
-        """Write the queued chunks that the store does not have."""
-        if not self._pending:
+    def take(self) -> dict[str, memoryview]:
+        """The queued chunks, handed over for writing (the queue starts empty again)."""
+        pending, self._pending, self.pending_bytes = self._pending, {}, 0
+        return pending
+
+    def write(self, pending: dict[str, memoryview]) -> None:
+        """Write the chunks of ``pending`` that the store lacks."""
+        if not pending:
             return
-        stored = {
-            row[0] for row in self._conn.execute(self._sql["chunks_existing"], {"hashes": list(self._pending)})
-        }
-        new = [(digest, data) for digest, data in self._pending.items() if digest not in stored]
-        self._pending = {}
-        self.pending_bytes = 0
+        stored = {row[0] for row in self._conn.execute(self._sql["chunks_existing"], {"hashes": list(pending)})}
+        new = [(digest, data) for digest, data in pending.items() if digest not in stored]
         if not new:
             return
 
@@ -102,41 +105,38 @@ class ChunkSink:
 
 
 class WeightRowSink:
-    """Weight rows waiting to be written (all rows of one tensor content at a time)."""
+    """Weight rows waiting to be written, as binary COPY payloads (one per tensor content)."""
 
-    def __init__(self, conn: Connection[Any], sql: Queries, flush_bytes: int) -> None:
+    def __init__(self, conn: Connection[Any], sql: Queries) -> None:
         self._conn = conn
         self._sql = sql
-        self._flush_bytes = flush_bytes
-        self._payloads: list[bytes] = []
-        self._pending_bytes = 0
-        self._pending_rows = 0
+        self._payloads: list[tuple[bytes, int]] = []
+        self.pending_bytes = 0
         self.written = 0
 
     def add(self, content_hash: str, rows: KeptRows) -> None:
         """Queue the kept rows of a tensor whose content has no weight rows yet."""
-        if not len(rows):
-            return
-        payload = weight_rows_payload(content_hash, rows.indices, rows.vectors, rows.norms, rows.importance)
-        self._payloads.append(payload)
-        self._pending_bytes += len(payload)
-        self._pending_rows += len(rows)
-        if self._pending_bytes >= self._flush_bytes:
-            self.flush()
+        if len(rows):
+            payload = weight_rows_payload(content_hash, rows.indices, rows.vectors, rows.norms, rows.importance)
+            self._payloads.append((payload, len(rows)))
+            self.pending_bytes += len(payload)
 
-    def flush(self) -> None:
-        """Write the queued rows."""
-        if not self._payloads:
+    def take(self) -> list[tuple[bytes, int]]:
+        """The queued payloads, handed over for writing."""
+        payloads, self._payloads, self.pending_bytes = self._payloads, [], 0
+        return payloads
+
+    def write(self, payloads: list[tuple[bytes, int]]) -> None:
+        """Write the rows of ``payloads`` (rows stored meanwhile by another ingest are skipped)."""
+        if not payloads:
             return
-        payloads, rows = self._payloads, self._pending_rows
-        self._payloads, self._pending_bytes, self._pending_rows = [], 0, 0
 
         def write(statement: str) -> None:
             with self._conn.cursor() as cur, cur.copy(statement) as copy:
                 copy.write(HEADER)
-                for payload in payloads:
+                for payload, _ in payloads:
                     copy.write(payload)
                 copy.write(TRAILER)
 
         merged = copy_or_merge(self._conn, self._sql, "weight_rows", write)
-        self.written += rows if merged is None else merged[0]
+        self.written += sum(n for _, n in payloads) if merged is None else merged[0]

@@ -20,7 +20,7 @@ from hartonomous.models import (
     model_details,
     resolve_source,
 )
-from hartonomous.models.testing import write_tiny_gguf
+from hartonomous.models.testing import write_tiny_bert, write_tiny_gguf
 from hartonomous.store import connect, queries
 from tests.integration.model_support import cleanup, model_settings, row_counts, unique_name  # noqa: F401
 
@@ -130,6 +130,28 @@ class TestMiniLM:
         np.testing.assert_array_equal(query[7], np.array(json.loads(row), np.float32))
         assert pytest.approx(float(np.linalg.norm(query[7])), rel=1e-6) == norm
         np.testing.assert_array_equal(words[2050:2060], rows)
+
+
+class TestWeightRows:
+    """Every kept row reaches the store, whatever the flushing."""
+
+    def test_all_rows_written_with_tiny_flushes(self, model_settings: Settings, tmp_path: Path,
+                                                cleanup: list[str]) -> None:
+        """New contents, a flush after every tensor: one stored row per output row of each 2-D tensor."""
+        import random
+
+        folder = write_tiny_bert(tmp_path / "bert", seed=random.randrange(1 << 30))
+        with open_model(folder / "model.safetensors") as model:
+            expected = sum(i.shape[0] for i in model.tensors() if len(i.shape) == 2)
+        name = unique_name("rows")
+        cleanup.append(name)
+        with connect(model_settings) as conn:
+            result = ingest_model(conn, queries(model_settings), resolve_source(folder, (tmp_path,)), name=name,
+                                  options=IngestOptions(flush_bytes=1))
+            stored, tokens = conn.execute(
+                "SELECT (SELECT count(*) FROM neurons n WHERE n.model_id = %(id)s), "
+                "(SELECT count(embedding) FROM vocab v WHERE v.model_id = %(id)s)", {"id": result.model_id}).fetchone()
+        assert (expected, expected, 64) == (result.weight_rows, stored, tokens)
 
 
 class TestTorchAndOnnx:
