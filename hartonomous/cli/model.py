@@ -1,4 +1,4 @@
-"""``hartonomous model ingest|list|show|export|delete|ensure-embedder``: models as rows.
+"""``hartonomous model ingest|list|show|export|delete|ensure-embedder|extract``: models as rows.
 
 ``ingest`` runs the decomposition here and now (the same code the decomposer consumer runs for
 ``job.decompose.requested`` events), with a progress bar. It reads any path you can read: the
@@ -224,3 +224,42 @@ def ensure_embedder(ctx: click.Context) -> None:
         raise click.ClickException(str(exc)) from exc
     state = "already stored" if result.unchanged else f"stored in {result.seconds:.1f}s"
     click.echo(f"{result.name}: {state} (model id {result.model_id}, {result.tensor_count} tensors)")
+
+
+def _int_list(value: str | None) -> list[int] | None:
+    if value is None:
+        return None
+    try:
+        return [int(part) for part in value.split(",") if part.strip()]
+    except ValueError as exc:
+        raise click.BadParameter(f"expected comma-separated integers, got {value!r}") from exc
+
+
+@command.command(name="extract")
+@click.argument("parent")
+@click.option("--name", required=True, help="name of the student model")
+@click.option("--layers", default=None, help="layers to keep, e.g. 0,1,2 (default: all)")
+@click.option("--heads", default=None, help="attention heads to keep in every layer (Llama family), e.g. 0,1")
+@click.option("--ffn-keep", type=float, default=None, help="fraction of FFN neurons kept per layer, by importance")
+@click.option("--importance-threshold", type=float, default=None,
+              help="keep FFN neurons at least this many times their layer's mean importance")
+@click.pass_context
+def extract(ctx: click.Context, parent: str, name: str, layers: str | None, heads: str | None,
+            ffn_keep: float | None, importance_threshold: float | None) -> None:
+    """Create a smaller student from PARENT's rows, sharing its chunks (hartonomous.query.extract)."""
+    from hartonomous.exceptions import HartonomousError
+    from hartonomous.query.extract import extract_student
+    from hartonomous.store import migrate
+
+    settings = _settings(ctx)
+    migrate(settings)
+    try:
+        result = extract_student(settings, parent, name, layers=_int_list(layers), heads=_int_list(heads),
+                                 ffn_keep=ffn_keep, importance_threshold=importance_threshold)
+    except HartonomousError as exc:
+        raise click.ClickException(f"{type(exc).__name__}: {exc}") from exc
+    click.echo(f"{name} (model id {result.model_id}) from {parent}: {result.method} {json.dumps(result.selection)}")
+    click.echo(f"  parameters {result.parameters:,} of the parent's {result.parent_parameters:,} "
+               f"({result.parameters / max(1, result.parent_parameters):.0%}); {result.shared_tensors}/{result.tensors} "
+               f"tensors shared with the parent; {_mb(result.new_chunk_bytes)} of new chunks")
+    click.echo(f"  export it: hartonomous model export {name} DIR  (audit: inference_requests id {result.request_id})")
