@@ -7,9 +7,10 @@ batch:
 1. load the referenced documents with the hash of their current embedding;
 2. skip a job whose document is gone or holds other text now (superseded), and one whose
    embedding is already current (a redelivery: it is announced again, never re-encoded);
-3. encode the rest in one call (batches of ``embed_batch_size``), project them to 3-D with the
-   current projection version (NULL before the first fit), and upsert the embeddings together
-   with the job outcomes in one transaction;
+3. encode the rest in one call (batches of ``embed_batch_size``) and upsert the embeddings
+   together with the job outcomes in one transaction (projection NULL: a background task
+   projects new rows to 3-D when the embedder is idle, see
+   :mod:`hartonomous.embedding.projector`);
 4. announce ``embedding.created`` on ``hartonomous.enriched``; the runtime then commits.
 
 A crash anywhere replays the batch: the upsert is keyed by (document, embedder) and guarded
@@ -19,6 +20,7 @@ by the content hash, so nothing is duplicated and nothing is lost.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import time
@@ -32,10 +34,9 @@ from hartonomous.bus import ConsumerRuntime, Delivery, EventPublisher, Failure, 
 from hartonomous.config import Settings
 from hartonomous.embedding import Encoder, load_encoder
 from hartonomous.embedding.embed_jobs import JobPlan, created_event, parse_jobs, plan_batch
-from hartonomous.embedding.projection import Projection, projection_path
+from hartonomous.embedding.projector import BackgroundProjector
 from hartonomous.embedding.store import (
     EmbedderRow,
-    current_projection_version,
     load_documents,
     record_job_outcomes,
     register_embedder,
@@ -45,7 +46,6 @@ from hartonomous.logging import get_logger
 from hartonomous.store import connect_async, migrate, queries
 
 DEFAULT_GROUP = "hartonomous.embedder"
-PROJECTION_CHECK_S = 5.0
 
 
 class Embedder:
@@ -64,17 +64,20 @@ class Embedder:
         *,
         encoder: Encoder | None = None,
         crash_after_batches: int | None = None,
+        project: bool = True,
     ) -> None:
         self._settings = settings
         self._publisher = publisher
         self._encoder = encoder
         self._crash_after = crash_after_batches
         self._batches = 0
+        self.jobs_handled = 0
         self._sql = queries(settings)
         self._conn: AsyncConnection | None = None
         self._row: EmbedderRow | None = None
-        self._projection: Projection | None = None
-        self._projection_checked = 0.0
+        self._project = project
+        self._projector: asyncio.Task[None] | None = None
+        self._last_batch = time.monotonic()
         self._log = get_logger("consumer.embedder", embedder=settings.embedder_name)
 
     @property
@@ -89,16 +92,23 @@ class Embedder:
             self._encoder = await asyncio.to_thread(load_encoder, self._settings)
         conn = await self._connection()
         self._row = await register_embedder(conn, self._sql, self.encoder)
-        await self._refresh_projection(conn, force=True)
-        self._log.info("embedder_ready", embedder_id=self._row.id, dimension=self._row.dimension,
-                       projection_version=self._projection.version if self._projection else 0)
+        if self._project:
+            projector = BackgroundProjector(self._settings, self._row.id, self._row.name)
+            self._projector = asyncio.create_task(projector.run(lambda: self._last_batch))
+        self._log.info("embedder_ready", embedder_id=self._row.id, dimension=self._row.dimension)
 
     async def close(self) -> None:
+        if self._projector is not None:
+            self._projector.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._projector
+            self._projector = None
         if self._conn is not None:
             await self._conn.close()
             self._conn = None
 
     async def handle(self, batch: Sequence[Delivery]) -> Sequence[Failure]:
+        self._last_batch = time.monotonic()
         try:
             return await self._handle(batch)
         except (psycopg.OperationalError, PublishError) as exc:
@@ -111,51 +121,34 @@ class Embedder:
         row = self._row
         assert row is not None, "setup() registers the embedder"
         jobs, failures = parse_jobs(batch, row.name)
+        self.jobs_handled += len(jobs)
         if not jobs:
             return failures
-        await self._refresh_projection(conn)
         documents = await load_documents(conn, self._sql, row.id, sorted({j.document_id for j in jobs}))
         plan = plan_batch(jobs, documents)
         vectors = await asyncio.to_thread(self.encoder.encode, [d.content for d in plan.to_encode])
-        projection = self._projection
-        coords = await asyncio.to_thread(projection.transform, vectors) if projection and len(vectors) else None
         async with conn.transaction():
             written = await upsert_embeddings(
                 conn, self._sql, embedder_id=row.id, documents=plan.to_encode, vectors=vectors,
-                projections=coords, projection_version=projection.version if projection else 0,
+                projections=None, projection_version=0,
             )
             await record_job_outcomes(conn, self._sql, plan.outcomes(written))
         self._maybe_crash()
         await self._announce(plan, written, row)
+        self._last_batch = time.monotonic()
         self._log.debug("batch_embedded", jobs=len(jobs), encoded=len(plan.to_encode), written=len(written),
                         partition=batch[0].partition, offset=batch[-1].offset)
         return failures
 
     async def _announce(self, plan: JobPlan, written: set[int], row: EmbedderRow) -> None:
         events = [
-            created_event(job, doc, row, projection_version=self._projection.version if self._projection else 0)
+            created_event(job, doc, row)
             for job, doc in plan.announcements(written)
         ]
         if events:
             await self._publisher.publish_many(
                 [Outgoing(self._settings.topics.enriched, e, e.get_extension("partitionkey")) for e in events]
             )
-
-    async def _refresh_projection(self, conn: AsyncConnection, *, force: bool = False) -> None:
-        now = time.monotonic()
-        if not force and now - self._projection_checked < PROJECTION_CHECK_S:
-            return
-        self._projection_checked = now
-        assert self._row is not None
-        version = await current_projection_version(conn, self._sql, self._row.name)
-        if version == 0 or (self._projection is not None and self._projection.version == version):
-            return
-        path = projection_path(self._settings, self._row.name, version)
-        projection = await asyncio.to_thread(Projection.load, path)
-        # the first transform compiles UMAP's numba code: pay for it here, not inside a batch
-        await asyncio.to_thread(_warm_up, projection, self.encoder.dimension)
-        self._projection = projection
-        self._log.info("projection_loaded", version=version)
 
     async def _connection(self) -> AsyncConnection:
         if self._conn is None or self._conn.closed:
@@ -174,13 +167,6 @@ class Embedder:
             os.kill(os.getpid(), signal.SIGKILL)
 
 
-def _warm_up(projection: Projection, dimension: int) -> None:
-    import numpy as np
-
-    probe = np.full((1, dimension), 1.0 / dimension**0.5, dtype=np.float32)
-    projection.transform(probe)
-
-
 async def run(
     settings: Settings,
     stop: asyncio.Event,
@@ -189,11 +175,14 @@ async def run(
     encoder: Encoder | None = None,
     crash_after_batches: int | None = None,
     topics: Sequence[str] | None = None,
+    project: bool = True,
 ) -> None:
-    """Run the embedder until ``stop`` is set (``hartonomous run embedder``)."""
+    """Run the embedder until ``stop`` is set (``hartonomous run embedder``); ``project=False``
+    leaves new rows unprojected (a refit, or another embedder process, fills them)."""
     service_settings = settings.replace(consumer_linger_ms=settings.embed_linger_ms)
     publisher = EventPublisher(service_settings)
-    handler = Embedder(service_settings, publisher, encoder=encoder, crash_after_batches=crash_after_batches)
+    handler = Embedder(service_settings, publisher, encoder=encoder, crash_after_batches=crash_after_batches,
+                       project=project)
     runtime = ConsumerRuntime(service_settings, handler, group_id=group_id, publisher=publisher,
                               topics=list(topics) if topics else [settings.topics.jobs_embed])
     try:

@@ -13,7 +13,8 @@ pipeline's own tables (embeddings, embedders, jobs) are ignored. See
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import psycopg
 from psycopg import AsyncConnection
@@ -42,6 +43,8 @@ from hartonomous.store import connect_async, migrate, queries
 DEFAULT_GROUP = "hartonomous.enricher"
 CHANGE_TYPES = frozenset({types.CDC_ROW_CHANGED, types.SQLSERVER_CES_DML})
 IGNORED_COMMANDS = frozenset({types.PING})
+IngestCallback = Callable[[str, dict[str, Any]], None]
+"""Called with (request event id, summary) after each ingestion request (``{"error": ...}`` if refused)."""
 
 
 class Enricher:
@@ -50,8 +53,16 @@ class Enricher:
 
     name = "enricher"
 
-    def __init__(self, settings: Settings, publisher: EventPublisher, *, encoder: Encoder | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        publisher: EventPublisher,
+        *,
+        encoder: Encoder | None = None,
+        on_ingest: IngestCallback | None = None,
+    ) -> None:
         self._settings = settings
+        self._on_ingest = on_ingest
         self._publisher = publisher
         self._encoder = encoder
         self._classifier: CategoryClassifier | None = None
@@ -122,8 +133,12 @@ class Enricher:
             summary = await handle_ingest(self._settings, conn, self._sql, delivery.event, self._publish)
         except IngestError as exc:
             log.warning("ingest_refused", error_type=type(exc).__name__, error=str(exc))
+            if self._on_ingest is not None:
+                self._on_ingest(delivery.event.get_id(), {"error": f"{type(exc).__name__}: {exc}"})
             return [Failure(delivery, exc)]
         log.info("ingest_done", **{k: v for k, v in summary.items() if isinstance(v, (int, str))})
+        if self._on_ingest is not None:
+            self._on_ingest(delivery.event.get_id(), summary)
         return []
 
     async def _publish(self, items: Sequence[Outgoing]) -> None:
@@ -146,10 +161,11 @@ class Enricher:
 
 
 async def run(settings: Settings, stop: asyncio.Event, *, group_id: str = DEFAULT_GROUP,
-              topics: Sequence[str] | None = None, encoder: Encoder | None = None) -> None:
+              topics: Sequence[str] | None = None, encoder: Encoder | None = None,
+              on_ingest: IngestCallback | None = None) -> None:
     """Run the enricher until ``stop`` is set (``hartonomous run enricher``)."""
     publisher = EventPublisher(settings)
-    handler = Enricher(settings, publisher, encoder=encoder)
+    handler = Enricher(settings, publisher, encoder=encoder, on_ingest=on_ingest)
     runtime = ConsumerRuntime(
         settings, handler, group_id=group_id, publisher=publisher,
         topics=list(topics) if topics else [settings.topics.cdc, settings.topics.commands],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from hartonomous.bus.delivery import Delivery, Failure
 
@@ -54,3 +55,29 @@ class RecordingHandler:
 
         await asyncio.wait_for(_wait(), timeout_s)
         return list(self.deliveries)
+
+
+class FakeEncoder:
+    """A deterministic :class:`~hartonomous.embedding.Encoder` for unit tests: each word adds a
+    fixed pseudo-random direction (feature hashing), so texts sharing words are close."""
+
+    def __init__(self, dimension: int = 64, name: str = "fake-encoder") -> None:
+        self.name = name
+        self.dimension = dimension
+        self.source = "test:fake"
+        self.calls: list[int] = []
+
+    def encode(self, texts: Sequence[str]) -> Any:
+        import hashlib
+        import re
+
+        import numpy as np
+
+        self.calls.append(len(texts))
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in re.findall(r"[a-z0-9]+", text.lower()) or [""]:
+                seed = int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "little")
+                out[row] += np.random.default_rng(seed).standard_normal(self.dimension).astype(np.float32)
+            out[row] /= np.linalg.norm(out[row]) or 1.0
+        return out

@@ -119,8 +119,11 @@ def plan_batch(jobs: Sequence[EmbedJob], documents: Mapping[int, DocumentToEmbed
     return plan
 
 
-def created_event(job: EmbedJob, doc: DocumentToEmbed, embedder: EmbedderRow, *, projection_version: int) -> Event:
-    """``com.hartonomous.embedding.created.v1`` for one stored embedding."""
+def created_event(
+    job: EmbedJob, doc: DocumentToEmbed, embedder: EmbedderRow, *, projection_version: int | None = None
+) -> Event:
+    """``com.hartonomous.embedding.created.v1`` for one stored embedding (``projection_version``:
+    the version its 3-D projection was computed with, when it was stored with one)."""
     key = f"documents:{doc.id}"
     cause = job.event
     return new_event(
@@ -135,8 +138,8 @@ def created_event(job: EmbedJob, doc: DocumentToEmbed, embedder: EmbedderRow, *,
             "source_uri": doc.source_uri,
             "chunk_index": doc.chunk_index,
             "category": doc.category,
-            "projection_version": projection_version or None,
             "job_event_id": cause.get_id(),
+            **({"projection_version": projection_version} if projection_version else {}),
         },
         source=EMBEDDER_SOURCE,
         subject=key,

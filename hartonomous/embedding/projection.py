@@ -4,7 +4,8 @@ Rule (documented in the README too):
 - a projection is fitted by ``hartonomous embeddings refit-projection`` (the demo calls it), on
   a random sample of at most ``projection_max_fit_points`` stored vectors, and only once at
   least ``projection_min_points`` exist; each fit is a new version, persisted under
-  ``<state dir>/projections/<embedder>/v<version>.pkl`` and recorded in ``embedders``;
+  ``<state dir>/projections/<host_port_database>/<embedder>/v<version>.pkl`` and recorded in
+  ``embedders``;
 - the refit then projects every stored embedding with the new version;
 - the embedder service projects new vectors with the current version's ``transform``; before
   any version exists it stores NULL, and the first refit fills those rows.
@@ -42,8 +43,16 @@ _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def projection_path(settings: Settings, embedder: str, version: int) -> Path:
-    """Where version ``version`` of ``embedder``'s projection is persisted."""
-    return settings.state_path / "projections" / _SAFE_NAME.sub("_", embedder) / f"v{version}.pkl"
+    """Where version ``version`` of ``embedder``'s projection is persisted: under the state
+    directory, per database (host, port, name) and embedder, since versions count per database."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    from hartonomous.store import pg_url
+
+    info = conninfo_to_dict(pg_url(settings))
+    database = f"{info.get('host', 'local')}_{info.get('port', '5432')}_{info.get('dbname', '')}"
+    return (settings.state_path / "projections" / _SAFE_NAME.sub("_", database) / _SAFE_NAME.sub("_", embedder)
+            / f"v{version}.pkl")
 
 
 @dataclass

@@ -66,22 +66,25 @@ def path_of_uri(uri: str) -> Path:
 
 
 def check_allowed(path: Path, roots: Sequence[Path]) -> Path:
-    """``path`` with symlinks resolved, if that lies under an allowed root; else refuse."""
+    """``path`` with symlinks resolved, if that lies under an allowed root; else refuse.
+
+    The root check comes first, so a refusal never tells whether a path outside exists.
+    """
     try:
-        real = path.resolve(strict=True)
-    except FileNotFoundError:
-        raise SourceNotFoundError(f"{path} does not exist") from None
+        real = path.resolve(strict=False)
     except (OSError, RuntimeError) as exc:  # symlink loop, permission
         raise SourceNotFoundError(f"{path} cannot be resolved: {exc}") from exc
-    if any(real.is_relative_to(root) for root in roots):
-        return real
-    shown = ", ".join(str(r) for r in roots)
-    lexical = Path(os.path.normpath(path))
-    if any(lexical.is_relative_to(root) for root in roots):
-        raise OutsideAllowedRootsError(
-            f"refused {path}: a symlink resolves it to {real}, outside the allowed roots ({shown})"
-        )
-    raise OutsideAllowedRootsError(f"refused {path}: outside the allowed roots ({shown})")
+    if not any(real.is_relative_to(root) for root in roots):
+        shown = ", ".join(str(r) for r in roots)
+        lexical = Path(os.path.normpath(path))
+        if any(lexical.is_relative_to(root) for root in roots):
+            raise OutsideAllowedRootsError(
+                f"refused {path}: a symlink resolves it to {real}, outside the allowed roots ({shown})"
+            )
+        raise OutsideAllowedRootsError(f"refused {path}: outside the allowed roots ({shown})")
+    if not real.exists():
+        raise SourceNotFoundError(f"{path} does not exist")
+    return real
 
 
 def select_files(uri: str, roots: Sequence[Path]) -> FileSelection:

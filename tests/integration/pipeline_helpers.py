@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import psycopg
+from psycopg import sql
+from psycopg.conninfo import make_conninfo
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from pgvector.psycopg import register_vector
 
@@ -21,6 +24,7 @@ from hartonomous.config import Settings, Topics
 from hartonomous.embedding import Encoder
 from hartonomous.embedding.store import as_matrix
 from hartonomous.events import decode
+from hartonomous.store import migrate
 from tests.integration.kafka_helpers import unique
 
 
@@ -116,3 +120,23 @@ async def topic_events(settings: Settings, topic: str, *, idle_s: float = 1.5) -
     finally:
         await consumer.stop()
     return out
+
+
+@contextlib.contextmanager
+def private_database(settings: Settings) -> Iterator[Settings]:
+    """A fresh, migrated database on the stack's server (with a CDC slot and publication of
+    its own for ``documents``), dropped afterwards with its replication slot."""
+    name = f"it4_{uuid.uuid4().hex[:10]}"
+    admin = make_conninfo(settings.pg_url, dbname="postgres")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    private = settings.replace(pg_url=make_conninfo(settings.pg_url, dbname=name), cdc_pg_tables="public.documents",
+                               cdc_pg_slot=name, cdc_pg_publication=name, cdc_heartbeat_s=1.0)
+    try:
+        migrate(private)
+        yield private
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            if conn.execute("SELECT 1 FROM pg_replication_slots WHERE slot_name = %s", (name,)).fetchone():
+                conn.execute("SELECT pg_drop_replication_slot(%s)", (name,))
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
