@@ -70,10 +70,12 @@ def build_tiny_decoder(
     positions: int = 256,
     vocab_size: int = 384,
     train_steps: int = 40,
+    tokenizer_text: str = TRAINING_TEXT,
 ) -> Path:
     """Build, train briefly (``train_steps`` AdamW steps; 0 keeps the random init) and save a model.
 
-    Returns ``directory``, which then holds ``model.safetensors``, ``config.json``,
+    ``tokenizer_text`` trains the tokenizer (default: the small training text; a larger text gives
+    a realistic vocabulary for benchmarks). Returns ``directory``, which then holds ``model.safetensors``, ``config.json``,
     ``generation_config.json``, ``tokenizer.json`` and ``tokenizer_config.json``.
     """
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -81,7 +83,7 @@ def build_tiny_decoder(
     from transformers import AutoModelForCausalLM, PreTrainedTokenizerFast
 
     directory.mkdir(parents=True, exist_ok=True)
-    tok = train_tokenizer(vocab_size=vocab_size)
+    tok = train_tokenizer(tokenizer_text, vocab_size=vocab_size)
     eos = tok.token_to_id(EOS)
     torch.manual_seed(seed)
     config = _config(family, tok.get_vocab_size(), eos, hidden, layers, heads, positions)
@@ -184,3 +186,47 @@ def bulk_load(
                 })
         conn.execute(sql["embedder_ensure_index"], {"embedder_id": embedder_id})
     return embedder_id, ids
+
+
+WORDNET_DIR = Path("/usr/share/wordnet")
+
+
+def wordnet_glosses(directory: Path = WORDNET_DIR, parts: tuple[str, ...] = ("noun", "verb", "adj", "adv")) -> list[tuple[str, str]]:
+    """``(gloss, part of speech)`` of every WordNet synset, distinct glosses only, in file order.
+
+    Reads ``data.<part>`` (Debian's ``wordnet-base``); ~117,000 real English definitions with
+    their examples. Raises ``FileNotFoundError`` naming the package when it is missing.
+    """
+    out: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for part in parts:
+        path = directory / f"data.{part}"
+        if not path.is_file():
+            raise FileNotFoundError(f"{path} is missing: apt-get install -y wordnet-base")
+        with path.open(encoding="latin-1") as fh:
+            for line in fh:
+                if line.startswith(" ") or "|" not in line:
+                    continue
+                gloss = " ".join(line.split("|", 1)[1].split())
+                if gloss and gloss not in seen:
+                    seen.add(gloss)
+                    out.append((gloss, part))
+    return out
+
+
+def bench_database(settings: Any, name: str = "hartonomous_bench") -> Any:
+    """Settings for a separate database on the configured server (created and migrated on first use),
+    so benchmarks never fill the pipeline's database or its change capture."""
+    import psycopg
+    from psycopg import sql as pgsql
+
+    from hartonomous.stack.postgres import resolve_pg_url
+    from hartonomous.store import migrate
+
+    base = resolve_pg_url(settings)
+    with psycopg.connect(base, autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is None:
+            conn.execute(pgsql.SQL("CREATE DATABASE {}").format(pgsql.Identifier(name)))
+    out = settings.replace(pg_url=base.rsplit("/", 1)[0] + "/" + name, query_publish_events=False)
+    migrate(out)
+    return out
