@@ -133,6 +133,11 @@ def export_model(
 
 
 def _safetensors_metadata(stored: StoredModel) -> dict[str, str]:
+    """The original ``__metadata__``, in its original key order (so the header is the same)."""
     meta = stored.metadata.get("safetensors_metadata") or {}
-    return {str(k): str(v) for k, v in meta.items()} if isinstance(meta, dict) else {}
+    if not isinstance(meta, dict):
+        return {}
+    order = [k for k in stored.metadata.get("safetensors_metadata_order") or [] if k in meta]
+    keys = order + [k for k in meta if k not in order]
+    return {str(k): str(meta[k]) for k in keys}
 

@@ -38,6 +38,7 @@ from hartonomous.logging import get_logger
 from hartonomous.models.background import BackgroundWriter, InlineWriter
 from hartonomous.models.catalog import GC_LOCK_KEY, model_by_name, stored_result
 from hartonomous.models.chunking import chunk_tensor
+from hartonomous.models.known import KnownTensor, look_up
 from hartonomous.models.exceptions import ModelExistsError, ModelNotFoundError
 from hartonomous.models.metadata import GGUF_KVS_PATH, clean_text, gguf_kvs_document, jsonb_safe, summary, tokens_of
 from hartonomous.models.plan import IngestOptions, IngestResult, Progress, TensorSummary, plan_weight_rows
@@ -114,6 +115,7 @@ class _ModelWriter:
         self.rows = WeightRowSink(conn, sql)
         self.tensor_rows: list[tuple[Any, ...]] = []
         self.chunk_refs: list[tuple[Any, ...]] = []
+        self.reused: list[tuple[int, int]] = []  # (new tensor id, stored tensor id with the same content)
         self.summaries: list[TensorSummary] = []
         self.notes: dict[str, list[dict[str, Any]]] = {"sampled": [], "skipped": []}
         self.rows_with_content: set[str] = set()
@@ -126,13 +128,15 @@ class _ModelWriter:
         (model_id,) = self.conn.execute(self.sql["model_next_id"]).fetchone() or (0,)
         layer_ids, layer_index = self._layers(model_id)
         ids = [row[0] for row in self.conn.execute(self.sql["tensor_next_ids"], {"count": len(self.infos)})]
-        hashes = self._content_hashes()
+        known = look_up(self.conn, self.sql, self.model, self.infos, self.options.chunking)
+        self.rows_with_content.update(known.rows_stored)
         total = sum(i.nbytes for i in self.infos)
         done = 0
         writer: BackgroundWriter | InlineWriter = BackgroundWriter() if self.options.background else InlineWriter()
         try:
             for ordinal, (info, tensor_id) in enumerate(zip(self.infos, ids)):
-                self._tensor(model_id, tensor_id, ordinal, info, hashes[ordinal], layer_ids, layer_index)
+                self._tensor(model_id, tensor_id, ordinal, info, known.hashes[ordinal], known.tensors.get(ordinal),
+                             layer_ids, layer_index)
                 done += info.nbytes
                 if self.chunks.pending_bytes >= self.options.flush_bytes:
                     self._flush(writer)
@@ -173,15 +177,6 @@ class _ModelWriter:
             unchanged=False, source_uri=uri, parent=parent, derivation=derivation, tensors=tuple(self.summaries),
         )
 
-    def _content_hashes(self) -> list[str]:
-        """Every tensor's content hash (a first, fast pass), and which contents have weight rows."""
-        hashes = [hash_bytes(self.model.read_raw(i.name), self.options.chunking.algorithm) for i in self.infos]
-        wanted = sorted({h for h, i in zip(hashes, self.infos) if is_float(i) and len(i.shape) == 2})
-        if wanted:
-            found = self.conn.execute(self.sql["weight_rows_stored_any"], {"hashes": wanted}).fetchall()
-            self.rows_with_content.update(row[0] for row in found)
-        return hashes
-
     def _architecture(self) -> str | None:
         arch = self.model.metadata.get("architecture")
         return clean_text(str(arch)) if arch else None
@@ -196,13 +191,7 @@ class _ModelWriter:
         return {n: int(i) for i, n in rows}, {n: i for i, n in table}
 
     def _tensor(self, model_id: int, tensor_id: int, ordinal: int, info: TensorInfo, content_hash: str,
-                layer_ids: dict[str, int], layer_index: dict[str, int]) -> None:
-        raw = memoryview(self.model.read_raw(info.name)).cast("B")
-        pieces = chunk_tensor(raw, info, self.options.chunking)
-        for index, piece in enumerate(pieces):
-            self.chunks.add(piece.hash, raw[piece.offset : piece.offset + piece.length])
-            self.chunk_refs.append((tensor_id, index, piece.hash, piece.offset))
-        self.chunk_count += len(pieces)
+                known: KnownTensor | None, layer_ids: dict[str, int], layer_index: dict[str, int]) -> None:
         role = self.roles.get(info.name)
         keep, note = plan_weight_rows(info, role, self.options)
         if note is not None:
@@ -210,19 +199,18 @@ class _ModelWriter:
         if keep is not None and content_hash in self.rows_with_content:
             self.rows_kept += int(keep.size)
             keep = None
-        scan = scan_tensor(info, raw, keep)
-        if scan.rows is not None:
-            self.rows.add(content_hash, scan.rows)
-            self.rows_kept += len(scan.rows)
-            self.rows_with_content.add(content_hash)
+        if known is not None and keep is None:  # stored already: reuse its chunk list and statistics
+            self.reused.append((tensor_id, known.tensor_id))
+            self.chunk_count += known.chunks
+            stats: tuple[Any, ...] = known.stats
+        else:
+            stats = self._scan(tensor_id, info, content_hash, keep)
         parsed = parse_tensor_name(info.name)
         layer_id = layer_ids.get(parsed.layer_name) if parsed.layer_name else None
-        st = scan.stats
         self.tensor_rows.append((
             tensor_id, model_id, layer_id, ordinal, clean_text(info.name), parsed.component, role,
             clean_text(parsed.part), clean_text(parsed.param), info.dtype, list(info.shape), info.numel,
-            info.nbytes, info.quant_type, info.block_size, info.block_bytes, st.mean, st.std, st.min, st.max,
-            st.l2, st.nonfinite, st.importance if is_float(info) else None, content_hash,
+            info.nbytes, info.quant_type, info.block_size, info.block_bytes, *stats, content_hash,
         ))
         self.summaries.append(TensorSummary(
             clean_text(info.name), content_hash, parsed.layer_name,
@@ -230,15 +218,34 @@ class _ModelWriter:
             parsed.component, role, info.dtype, info.shape, info.nbytes,
         ))
 
+    def _scan(self, tensor_id: int, info: TensorInfo, content_hash: str, keep: Any) -> tuple[Any, ...]:
+        """Chunk the tensor's bytes and pass over its values; the statistics for its row."""
+        raw = memoryview(self.model.read_raw(info.name)).cast("B")
+        pieces = chunk_tensor(raw, info, self.options.chunking)
+        for index, piece in enumerate(pieces):
+            self.chunks.add(piece.hash, raw[piece.offset : piece.offset + piece.length])
+            self.chunk_refs.append((tensor_id, index, piece.hash, piece.offset))
+        self.chunk_count += len(pieces)
+        scan = scan_tensor(info, raw, keep)
+        if scan.rows is not None:
+            self.rows.add(content_hash, scan.rows)
+            self.rows_kept += len(scan.rows)
+            self.rows_with_content.add(content_hash)
+        st = scan.stats
+        return st.mean, st.std, st.min, st.max, st.l2, st.nonfinite, st.importance if is_float(info) else None
+
     def _flush(self, writer: BackgroundWriter | InlineWriter) -> None:
         """Hand the writer the chunks, then the tensors and chunk lists that reference them."""
-        pending, tensors, refs = self.chunks.take(), self.tensor_rows, self.chunk_refs
-        self.tensor_rows, self.chunk_refs = [], []
+        pending, tensors, refs, reused = self.chunks.take(), self.tensor_rows, self.chunk_refs, self.reused
+        self.tensor_rows, self.chunk_refs, self.reused = [], [], []
 
         def job() -> None:
             self.chunks.write(pending)
             copy_rows(self.conn, self.sql["tensors_copy"], TENSOR_TYPES, tensors)
             copy_rows(self.conn, self.sql["tensor_chunks_copy"], ["int8", "int4", "text", "int8"], refs)
+            if reused:
+                self.conn.execute(self.sql["tensor_chunks_reuse"], {
+                    "new_ids": [n for n, _ in reused], "old_ids": [o for _, o in reused]})
 
         writer.submit(job)
 

@@ -64,6 +64,7 @@ def summary(model: ModelFile) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if "safetensors_metadata" in meta:
         out["safetensors_metadata"] = meta["safetensors_metadata"]
+        out["safetensors_metadata_order"] = list(meta["safetensors_metadata"])  # jsonb sorts keys
     if "gguf" in meta:
         kvs = getattr(model, "kvs", ())
         out["gguf"] = gguf_summary(kvs)

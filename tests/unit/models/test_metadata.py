@@ -54,9 +54,11 @@ class TestGGUFMetadata:
         assert len(json.dumps(meta)) < 4096
 
     def test_not_gguf_has_no_document(self, tmp_path: Path) -> None:
-        """Other formats have no key/values document."""
+        """Other formats have no key/values document; safetensors metadata keeps its key order."""
         from hartonomous.models.testing import write_tiny_bert
 
         with open_model(write_tiny_bert(tmp_path / "b") / "model.safetensors") as model:
             assert gguf_kvs_document(model) is None
-            assert {"source": "hartonomous-test", "format": "pt"} == summary(model)["safetensors_metadata"]
+            meta = summary(model)
+        assert {"source": "hartonomous-test", "format": "pt"} == meta["safetensors_metadata"]
+        assert ["source", "format"] == meta["safetensors_metadata_order"]
