@@ -171,14 +171,14 @@ def dedup(settings: Settings, base_folder: Path) -> None:
         "2 of 12 heads pruned": sc.prune_heads(base, work / "heads.safetensors", 12, [3, 7]),
     }
     print("\ndedup vs all-MiniLM-L6-v2 (share of the derived model's bytes already stored; chunk+hash MB/s)")
-    print(f"  {'case':<30}" + "".join(f"{s:>18}" for s in STRATEGIES) + f"{'in the store':>16}")
+    print(f"  {'case':<30}" + "".join(f"{s:>18}" for s in STRATEGIES) + f"{'in the store (ingest s)':>26}")
     ingest(settings, base_folder, "dedup-base")
     for label, path in cases.items():
         figures = [measure(base, path, s) for s in STRATEGIES]
         stored = ingest(settings, path, f"dedup-{label}")
         total = figures[0].total_bytes  # the derived model's tensor bytes
         cells = "".join(f"{f.ratio:>9.1%} @{f.mb_per_s:>6.0f}" for f in figures)
-        print(f"  {label:<30}{cells}{1 - stored['new'] / total:>15.1%}")
+        print(f"  {label:<30}{cells}{1 - stored['new'] / total:>17.1%} ({stored['seconds']:.1f} s)")
 
 
 def main() -> None:

@@ -1,9 +1,11 @@
 """Ingest a model file as rows: one transaction per model, tensors streamed one at a time.
 
-A first pass hashes every tensor (BLAKE3, about 3 GB/s) and asks, in one query, which tensor
-contents have their weight rows stored already. Then, tensor by tensor in file order, this thread
-cuts the bytes into chunks (:mod:`hartonomous.models.chunking`) and makes one pass over the values
-for the statistics and the rows kept as weight rows, while a writer thread
+A first pass hashes every tensor (BLAKE3, about 3 GB/s) and asks the store what it has of those
+contents (:mod:`hartonomous.models.known`): a tensor stored already, chunked the same way, lends
+its chunk list and statistics, so a shared tensor costs a hash and a few rows. Then, for the other
+tensors in file order, this thread cuts the bytes into chunks (:mod:`hartonomous.models.chunking`)
+and makes one pass over the values for the statistics and the rows kept as weight rows, while a
+writer thread
 (:mod:`hartonomous.models.background`) COPYs what the previous tensors produced: the chunks the
 store lacks, then the tensors and their chunk lists, and the weight rows (keyed by tensor content,
 so shared tensors are stored once). The vocabulary, the sidecar files and, last, the models row
