@@ -5,10 +5,9 @@ contents (:mod:`hartonomous.models.known`): a tensor stored already, chunked the
 its chunk list and statistics, so a shared tensor costs a hash and a few rows. Then, for the other
 tensors in file order, this thread cuts the bytes into chunks (:mod:`hartonomous.models.chunking`)
 and makes one pass over the values for the statistics and the rows kept as weight rows, while a
-writer thread
-(:mod:`hartonomous.models.background`) COPYs what the previous tensors produced: the chunks the
-store lacks, then the tensors and their chunk lists, and the weight rows (keyed by tensor content,
-so shared tensors are stored once). The vocabulary, the sidecar files and, last, the models row
+writer thread (:mod:`hartonomous.models.background`) COPYs what the previous tensors produced: the
+chunks the store lacks, then the tensors and their chunk lists, and the weight rows (keyed by
+tensor content, so shared tensors are stored once). The vocabulary, the sidecar files and, last, the models row
 follow. All of it is one transaction: a file found corrupt half-way leaves nothing behind. The
 same file under the same name again changes nothing (the stored model is returned,
 ``unchanged``); a different file under a stored name is refused. Memory: the current tensor's
