@@ -114,7 +114,7 @@ async def _demo(settings: Settings, corpus: str, limit: int | None, seed: int, q
                + (f" = {new / seconds:.0f} chunks/s end to end" if new and seconds else ""))
     if project:
         await _project(settings)
-    await asyncio.to_thread(_show_neighbours, settings, encoder, queries)
+    await asyncio.to_thread(_show_neighbours, settings, encoder, queries, path.resolve().as_uri())
     click.echo(f"== done in {time.monotonic() - started:.0f}s; run it again: nothing is re-embedded")
 
 
@@ -171,7 +171,7 @@ async def _project(settings: Settings) -> None:
                + f" {result.projected} embeddings projected in {result.seconds:.1f}s")
 
 
-def _show_neighbours(settings: Settings, encoder: Any, queries: tuple[str, ...]) -> None:
+def _show_neighbours(settings: Settings, encoder: Any, queries: tuple[str, ...], source_prefix: str) -> None:
     from pgvector.psycopg import register_vector
 
     from hartonomous.store import connect
@@ -185,7 +185,8 @@ def _show_neighbours(settings: Settings, encoder: Any, queries: tuple[str, ...])
         embedder_id, dimension = int(row[0]), int(row[2])
         statement = pgsql.SQL(named(settings)["nearest_documents"]).format(dimension=pgsql.Literal(dimension))  # type: ignore[arg-type]
         for text, vector in zip(queries, encoder.encode(list(queries))):
-            click.echo(f"== nearest to {text!r} (HNSW, cosine)")
+            click.echo(f"== nearest to {text!r} in the corpus (HNSW, cosine)")
             for doc_id, _title, content, _category, similarity in conn.execute(
-                    statement, {"query": vector, "embedder_id": embedder_id, "k": 5}).fetchall():
+                    statement, {"query": vector, "embedder_id": embedder_id, "k": 5,
+                                "source_prefix": source_prefix}).fetchall():
                 click.echo(f"   {similarity:.3f}  #{doc_id}  {content[:100]}")
