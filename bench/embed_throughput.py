@@ -40,6 +40,7 @@ from hartonomous.corpus import load_corpus
 from hartonomous.embedding.sentence_transformer import SentenceTransformerEncoder
 from hartonomous.enrichment import embed_job_event
 from hartonomous.events import new_event, types
+from hartonomous.logging import configure_logging
 from hartonomous.store import migrate
 
 
@@ -184,6 +185,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=10.0, help="rows/s for the latency run")
     parser.add_argument("--rows", type=int, default=200, help="rows inserted for the latency run (0: skip)")
     args = parser.parse_args()
+    configure_logging("WARNING")
 
     base = Settings.from_env()
     stack.up(base, ["kafka", "postgres"])
