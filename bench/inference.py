@@ -133,11 +133,22 @@ def bench_gpt2(settings: Settings, corpus: str) -> list[dict[str, Any]]:
 
 def main() -> None:
     """Run both benchmarks and save ``<state>/bench/inference.json``."""
+    import argparse
+
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--threads", type=int, default=1,
+                        help="threads for both numpy's BLAS and torch (1: fair and stable on a shared machine)")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    threadpool_limits(args.threads)
     settings = bench_database(Settings.from_env())
     glosses = [g for g, _ in wordnet_glosses()]
     rng = np.random.default_rng(0)
     texts = [glosses[i] for i in rng.choice(len(glosses), 512, replace=False)]
-    print(f"torch threads {__import__('torch').get_num_threads()}; the machine has {os.cpu_count()} cores")
+    print(f"threads: torch {torch.get_num_threads()}, numpy BLAS {args.threads}; the machine has {os.cpu_count()} cores")
     rows = bench_minilm(settings, texts) + bench_gpt2(settings, "\n".join(glosses[:40000]))
     out = settings.state_path / "bench" / "inference.json"
     out.parent.mkdir(parents=True, exist_ok=True)

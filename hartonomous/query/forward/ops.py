@@ -19,19 +19,22 @@ _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 
 
 def linear(x: Array, weight: Array, bias: Array | None = None) -> Array:
-    """``x @ weight.T + bias`` (PyTorch ``nn.Linear``: weight is ``(out, in)``)."""
-    y = x @ weight.T
+    """``x @ weight.T + bias`` (PyTorch ``nn.Linear``: weight is ``(out, in)``).
+
+    Leading axes are flattened first, so one BLAS GEMM does the whole batch.
+    """
+    y = x.reshape(-1, x.shape[-1]) @ weight.T
     if bias is not None:
         y += bias
-    return y
+    return y.reshape(*x.shape[:-1], weight.shape[0])
 
 
 def conv1d(x: Array, weight: Array, bias: Array | None = None) -> Array:
     """GPT-2's ``Conv1D``: ``x @ weight + bias`` (weight is ``(in, out)``)."""
-    y = x @ weight
+    y = x.reshape(-1, x.shape[-1]) @ weight
     if bias is not None:
         y += bias
-    return y
+    return y.reshape(*x.shape[:-1], weight.shape[1])
 
 
 def layer_norm(x: Array, weight: Array, bias: Array | None, eps: float) -> Array:
