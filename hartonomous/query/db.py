@@ -53,5 +53,6 @@ def embedder_info(settings: Settings, conn: psycopg.Connection, name: str) -> Em
     row = conn.execute(queries(settings)["query_embedder"], {"name": name}).fetchone()
     if row is None:
         known = [r[0] for r in conn.execute(queries(settings)["query_embedder_names"]).fetchall()]
-        raise UnknownModelError(f"unknown embedder {name!r} (known: {', '.join(known) or 'none'})")
+        shown = ', '.join(known[:15]) + (f' and {len(known) - 15} more' if len(known) > 15 else '')
+        raise UnknownModelError(f"unknown embedder {name!r} (known: {shown or 'none'})")
     return EmbedderInfo(int(row[0]), row[1], int(row[2]), row[3], row[4], int(row[5]))

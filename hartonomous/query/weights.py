@@ -70,7 +70,8 @@ def model_head(settings: Settings, conn: psycopg.Connection, *, name: str | None
     if row is None:
         known = [r[0] for r in conn.execute(sql["query_model_names"]).fetchall()]
         wanted = name if model_id is None else f"id {model_id}"
-        raise UnknownModelError(f"no stored model {wanted!r} (stored: {', '.join(known) or 'none'})")
+        shown = ', '.join(known[:15]) + (f' and {len(known) - 15} more' if len(known) > 15 else '')
+        raise UnknownModelError(f"no stored model {wanted!r} (stored: {shown or 'none'}; see hartonomous model list)")
     return tuple(row)
 
 
