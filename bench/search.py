@@ -29,7 +29,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from hartonomous.config import Settings  # noqa: E402
-from hartonomous.query.testing import bulk_load, wordnet_glosses  # noqa: E402
+from hartonomous.query.testing import bench_database, bulk_load, wordnet_glosses  # noqa: E402
 
 EMBEDDER = "bench-minilm-wordnet"
 BENCH_DB = "hartonomous_bench"
@@ -66,33 +66,17 @@ def corpus_vectors(settings: Settings, texts: list[str], part_size: int = 10000,
     return vectors
 
 
-def bench_settings(settings: Settings) -> Settings:
-    """Settings pointing at the benchmark database (created on first use)."""
-    import psycopg
-
-    from hartonomous.stack.postgres import resolve_pg_url
-    from hartonomous.store import migrate
-
-    base = resolve_pg_url(settings)
-    with psycopg.connect(base, autocommit=True) as conn:
-        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (BENCH_DB,)).fetchone() is None:
-            conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
-    url = base.rsplit("/", 1)[0] + "/" + BENCH_DB
-    out = settings.replace(pg_url=url, query_publish_events=False)
-    migrate(out)
-    return out
-
-
 def prepare(settings: Settings, texts: list[str], parts: list[str], vectors: np.ndarray) -> None:
     """Load the corpus, build the HNSW index and fit the 3-D projection, if not done yet."""
     from hartonomous.embedding.refit import refit_projection
     from hartonomous.query.db import embedder_info, open_connection
     from hartonomous.query.exceptions import UnknownModelError
+    from hartonomous.store import queries
 
     with open_connection(settings) as conn:
         try:
             info = embedder_info(settings, conn, EMBEDDER)
-            stored = conn.execute("SELECT count(*) FROM embeddings WHERE embedder_id = %s", (info.id,)).fetchone()
+            stored = conn.execute(queries(settings)["bench_embedding_count"], {"embedder_id": info.id}).fetchone()
             loaded = stored is not None and int(stored[0]) == len(texts)
         except UnknownModelError:
             loaded = False
@@ -108,7 +92,7 @@ def prepare(settings: Settings, texts: list[str], parts: list[str], vectors: np.
             result = refit_projection(settings, EMBEDDER)
             print(f"fitted the 3-D projection v{result.version} on {result.fitted_on} vectors and projected "
                   f"{result.projected} rows in {time.perf_counter() - began:.0f} s")
-        conn.execute("SELECT ensure_projection_index(%s)", (info.id,))
+        conn.execute(queries(settings)["query_ensure_projection_index"], {"embedder_id": info.id})
 
 
 def recall(found: list[list[int]], truth: list[list[int]]) -> float:
@@ -116,12 +100,12 @@ def recall(found: list[list[int]], truth: list[list[int]]) -> float:
     return float(np.mean([len(set(f) & set(t)) / len(t) for f, t in zip(found, truth, strict=True)]))
 
 
-def timed(run: object, queries: np.ndarray) -> tuple[list[list[int]], float]:
-    """Run every query once (after one warm-up); results and queries/s."""
-    run(queries[0])  # type: ignore[operator]
+def timed(run: object, order: list[int]) -> tuple[list[list[int]], float]:
+    """Run every query (by index) once after one warm-up; results and queries/s."""
+    run(order[0])  # type: ignore[operator]
     began = time.perf_counter()
-    found = [run(q) for q in queries]  # type: ignore[operator]
-    return found, len(queries) / (time.perf_counter() - began)
+    found = [run(i) for i in order]  # type: ignore[operator]
+    return found, len(order) / (time.perf_counter() - began)
 
 
 def main() -> None:
@@ -143,7 +127,7 @@ def main() -> None:
     texts, parts = [all_texts[i] for i in keep], [glosses[i][1] for i in keep]
     vectors = vectors_all[keep]
     queries = vectors_all[sorted(held)][: args.queries]
-    bench = bench_settings(settings)
+    bench = bench_database(settings, BENCH_DB)
     prepare(bench, texts, parts, vectors)
     if args.prepare_only:
         return
@@ -157,46 +141,42 @@ def measure(settings: Settings, texts: list[str], vectors: np.ndarray, queries: 
     from hartonomous.embedding.projection import Projection, projection_path
     from hartonomous.query.db import embedder_info, open_connection
     from hartonomous.query.search import search_vector
+    from hartonomous.store import queries as named
 
+    sql = named(settings)
     rows: list[dict[str, object]] = []
+    order = list(range(len(queries)))
     with open_connection(settings) as conn:
         info = embedder_info(settings, conn, EMBEDDER)
-        ids = np.array([r[0] for r in conn.execute(
-            "SELECT d.id FROM documents d JOIN embeddings e ON e.document_id = d.id AND e.embedder_id = %s "
-            "ORDER BY d.chunk_index", (info.id,)).fetchall()])
+        ids = np.array([r[0] for r in conn.execute(sql["bench_corpus_ids"], {"embedder_id": info.id}).fetchall()])
         truth = [[int(ids[i]) for i in np.argsort(-(vectors @ q), kind="stable")[:K]] for q in queries]
 
         def sql_run(mode: str, **kw: object) -> object:
-            return lambda q: [d for d, _ in search_vector(settings, conn, info, q, mode=mode, k=K, **kw)]  # type: ignore[arg-type]
+            return lambda i: [d for d, _ in search_vector(settings, conn, info, queries[i], mode=mode, k=K, **kw)]  # type: ignore[arg-type]
 
-        found, qps = timed(sql_run("exact"), queries[:20])
+        found, qps = timed(sql_run("exact"), order[:20])
         rows.append({"system": "pgvector", "mode": "exact (brute force)", "param": "-",
                      "recall@10": recall(found, truth[:20]), "qps": qps})
         for ef in EF_SWEEP:
-            found, qps = timed(sql_run("ann", ef_search=ef), queries)
+            found, qps = timed(sql_run("ann", ef_search=ef), order)
             rows.append({"system": "pgvector", "mode": "ann (HNSW)", "param": f"ef_search={ef}",
                          "recall@10": recall(found, truth), "qps": qps})
         projection = Projection.load(projection_path(settings, EMBEDDER, info.projection_version))
+        began = time.perf_counter()
         points = projection.transform(queries)
-        index_of = {id(q): i for i, q in enumerate(queries)}
+        project_ms = (time.perf_counter() - began) * 1000 / len(queries)
         for candidates in CANDIDATE_SWEEP:
-            chosen = [search_vector(settings, conn, info, q, mode="hybrid", k=K, candidates=candidates,
-                                    projection=points[i]) for i, q in enumerate(queries[:1])]
-            del chosen
-            began = time.perf_counter()
-            found = [[d for d, _ in search_vector(settings, conn, info, q, mode="hybrid", k=K, candidates=candidates,
-                                                   projection=points[i])] for i, q in enumerate(queries)]
-            qps = len(queries) / (time.perf_counter() - began)
+            def hybrid(i: int, candidates: int = candidates) -> list[int]:
+                return [d for d, _ in search_vector(settings, conn, info, queries[i], mode="hybrid", k=K,
+                                                    candidates=candidates, projection=points[i])]
+
+            found, qps = timed(hybrid, order)
             rows.append({"system": "pgvector", "mode": "hybrid (3-D + rerank)", "param": f"candidates={candidates}",
                          "recall@10": recall(found, truth), "qps": qps})
-        del index_of
-        began = time.perf_counter()
-        projected_stored = np.array([np.asarray(r[0].to_numpy() if hasattr(r[0], "to_numpy") else r[0]) for r in conn.execute(
-            "SELECT e.projection FROM embeddings e JOIN documents d ON d.id = e.document_id WHERE e.embedder_id = %s "
-            "ORDER BY d.chunk_index", (info.id,)).fetchall()], dtype=np.float32)
-        near3d = [[int(ids[i]) for i in np.argsort(np.linalg.norm(projected_stored - p, axis=1))[:K]] for p in points]
+        stored = np.array([np.asarray(r[0].to_numpy() if hasattr(r[0], "to_numpy") else r[0], dtype=np.float32)
+                           for r in conn.execute(sql["bench_corpus_projections"], {"embedder_id": info.id}).fetchall()])
+        near3d = [[int(ids[i]) for i in np.argsort(np.linalg.norm(stored - p, axis=1))[:K]] for p in points]
         projection_only = recall(near3d, truth)
-        print(f"(read the 3-D points back in {time.perf_counter() - began:.1f} s)")
     faiss.omp_set_num_threads(1)
     began = time.perf_counter()
     index = faiss.IndexHNSWFlat(vectors.shape[1], 16, faiss.METRIC_INNER_PRODUCT)
@@ -206,13 +186,14 @@ def measure(settings: Settings, texts: list[str], vectors: np.ndarray, queries: 
     for ef in EF_SWEEP:
         index.hnsw.efSearch = ef
 
-        def faiss_run(q: np.ndarray) -> list[int]:
-            _, found = index.search(q[None, :], K)
-            return [int(ids[i]) for i in found[0]]
+        def faiss_run(i: int) -> list[int]:
+            _, found_ = index.search(queries[i][None, :], K)
+            return [int(ids[j]) for j in found_[0]]
 
-        found, qps = timed(faiss_run, queries)
+        found, qps = timed(faiss_run, order)
         rows.append({"system": "faiss", "mode": "HNSW (M=16, efC=64)", "param": f"efSearch={ef}",
                      "recall@10": recall(found, truth), "qps": qps})
+    print(f"(query projection through UMAP transform: {project_ms:.1f} ms per query, not in hybrid's queries/s)")
     report(rows, len(texts), len(queries), projection_only, faiss_build, settings)
 
 
