@@ -158,3 +158,27 @@ class TestRefusals:
         messages = " | ".join(m for _, m in reasons)
         assert "symlink" in messages and "outside the allowed roots" in messages and "uri" in messages
         assert {} == documents_of(settings, to_file_uri(outside))
+
+
+class TestModelRequest:
+    """A model file request becomes one decompose job (the decomposer's input), and is enriched."""
+
+    def test_decompose_job(self, stack_settings: Settings, encoder: SentenceTransformerEncoder,
+                           tmp_path: Path) -> None:
+        """kind auto on a .safetensors file: a decompose job with the resolved file URI and the name."""
+        model = tmp_path / "models" / "tiny.safetensors"
+        model.parent.mkdir()
+        model.write_bytes(b"\x08\x00\x00\x00\x00\x00\x00\x00{}      ")
+        settings = private_settings(stack_settings, tmp_path)
+
+        async def scenario() -> tuple[Any, list[Any], dict[str, Any]]:
+            async with pipeline(settings, encoder, embedder=False) as tasks:
+                request = await request_ingest(settings, model, name="tiny")
+                summary = await _summary_of(settings, request.get_id(), tasks)
+            jobs = [e for _, e in await topic_events(settings, settings.topics.jobs_decompose) if e is not None]
+            return request, jobs, summary
+
+        request, jobs, summary = asyncio.run(scenario())
+        assert [(model.resolve().as_uri(), "tiny", request.get_id())] == [
+            (j.get_data()["uri"], j.get_data()["name"], j.get_data()["request_id"]) for j in jobs]
+        assert ("model", jobs[0].get_id()) == (summary["kind"], summary["decompose_job"])
