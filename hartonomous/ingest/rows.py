@@ -13,6 +13,10 @@ from hartonomous.ingest.exceptions import UnsupportedFormatError
 from hartonomous.ingest.extract import extract
 
 
+MAX_FILE_BYTES = 256 * 1024 * 1024
+"""A document file larger than this is reported, not read (it would be held in memory whole)."""
+
+
 def content_hash(text: str) -> str:
     """Hex SHA-256 of the UTF-8 text: the same value the ``documents`` trigger stores."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -52,6 +56,10 @@ def chunk_files(
     out = ChunkedFiles()
     seen: set[str] = set()
     for path in files:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            out.problems.append(f"{path.name}: {size} bytes is over the {MAX_FILE_BYTES}-byte limit for a document")
+            continue
         try:
             extraction = extract(path)
         except UnsupportedFormatError as exc:
