@@ -56,9 +56,9 @@ def chunk_files(
     out = ChunkedFiles()
     seen: set[str] = set()
     for path in files:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            out.problems.append(f"{path.name}: {size} bytes is over the {MAX_FILE_BYTES}-byte limit for a document")
+        file_bytes = path.stat().st_size
+        if file_bytes > MAX_FILE_BYTES:
+            out.problems.append(f"{path.name}: {file_bytes} bytes is over the {MAX_FILE_BYTES}-byte limit")
             continue
         try:
             extraction = extract(path)

@@ -63,3 +63,14 @@ class TestChunkFiles:
         assert ("cat", 0, "r1", [0, 9]) == (out.rows[0].category, out.rows[0].chunk_index,
                                            out.rows[0].metadata["ingest_event"], out.rows[0].metadata["span"])
         assert 1 == len(out.problems) and "d.bin" in out.problems[0]
+
+    def test_oversized_file_is_reported(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        """A file over the size limit is not read; the problem names it."""
+        import hartonomous.ingest.rows as rows
+
+        monkeypatch.setattr(rows, "MAX_FILE_BYTES", 10)
+        (tmp_path / "big.txt").write_text("x" * 11)
+        (tmp_path / "ok.txt").write_text("small")
+        out = chunk_files(sorted(tmp_path.iterdir()), size=100, overlap=10, category=None, request_id="r")
+        assert (["small"], 1) == ([r.content for r in out.rows], out.files)
+        assert "big.txt" in out.problems[0]
