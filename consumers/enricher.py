@@ -87,6 +87,13 @@ class Enricher:
             await self._conn.close()
             self._conn = None
 
+    def held_offset(self, topic: str, partition: int) -> int | None:
+        """The oldest delivery held in an incomplete SQL Server CES group: the runtime does not
+        commit past it, so a crash between segments loses nothing."""
+        held = [raw.offset for raw in self._reader.pending_raws()
+                if isinstance(raw, Delivery) and raw.topic == topic and raw.partition == partition]
+        return min(held) if held else None
+
     async def handle(self, batch: Sequence[Delivery]) -> Sequence[Failure]:
         conn = await self._connection()
         try:
