@@ -88,10 +88,13 @@ class Embedder:
 
     async def setup(self) -> None:
         await asyncio.to_thread(migrate, self._settings)
+        bundled = self._encoder is None
         if self._encoder is None:
             self._encoder = await asyncio.to_thread(load_encoder, self._settings)
         conn = await self._connection()
         self._row = await register_embedder(conn, self._sql, self.encoder)
+        if bundled:
+            await asyncio.to_thread(_store_encoder_as_rows, self._settings)
         if self._project:
             projector = BackgroundProjector(self._settings, self._row.id, self._row.name)
             self._projector = asyncio.create_task(projector.run(lambda: self._last_batch))
@@ -191,3 +194,12 @@ async def run(
         await publisher.stop()
 
 
+def _store_encoder_as_rows(settings: Settings) -> None:
+    """The encoder behind every embedding is itself rows in the database (idempotent; a
+    concurrent embedder that stored it first makes the second attempt a no-op)."""
+    from hartonomous.models import ensure_embedder_model
+
+    try:
+        ensure_embedder_model(settings)
+    except psycopg.errors.UniqueViolation:
+        ensure_embedder_model(settings)
