@@ -115,6 +115,9 @@ async def _demo(settings: Settings, corpus: str, limit: int | None, seed: int, q
     if project:
         await _project(settings)
     await asyncio.to_thread(_show_neighbours, settings, encoder, queries, path.resolve().as_uri())
+    from hartonomous.query.demo import run_query_side  # the query side: search, generate, extract, audit
+
+    await asyncio.to_thread(run_query_side, settings, queries[0], click.echo)
     click.echo(f"== done in {time.monotonic() - started:.0f}s; run it again: nothing is re-embedded")
 
 
