@@ -161,6 +161,19 @@ def measure(settings: Settings, texts: list[str], vectors: np.ndarray, queries: 
             found, qps = timed(sql_run("ann", ef_search=ef), order)
             rows.append({"system": "pgvector", "mode": "ann (HNSW)", "param": f"ef_search={ef}",
                          "recall@10": recall(found, truth), "qps": qps})
+        from psycopg import sql as pgsql
+
+        raw = pgsql.SQL(sql["bench_raw_ann"]).format(embedder_id=pgsql.Literal(info.id), dim=pgsql.Literal(info.dimension))
+        for ef in (40, 160):
+            conn.execute(pgsql.SQL("SET hnsw.ef_search = {}").format(pgsql.Literal(ef)))
+
+            def raw_run(i: int) -> list[int]:
+                return [int(r[0]) for r in conn.execute(raw, {"query": queries[i], "k": K}, prepare=True).fetchall()]
+
+            found, qps = timed(raw_run, order)
+            rows.append({"system": "pgvector", "mode": "ann, plain SQL (no fn)", "param": f"ef_search={ef}",
+                         "recall@10": recall(found, truth), "qps": qps})
+        conn.execute("RESET hnsw.ef_search")
         projection = Projection.load(projection_path(settings, EMBEDDER, info.projection_version))
         began = time.perf_counter()
         points = projection.transform(queries)
