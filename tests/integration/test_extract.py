@@ -216,19 +216,17 @@ class TestEnsembleWithStudent:
     """A query answered by MiniLM and its student: fused scores show each model's contribution."""
 
     def test_ensemble(self, settings: Settings, student: str, tag: str) -> None:
-        """Both embedders contribute; the student's query vector comes from its stored weights."""
+        """The student embeds the documents from its rows; both embedders contribute to the fused score."""
         from hartonomous.query.ensemble import search_ensemble
-
-        texts = [f"{g} [{tag}]" for g, _ in wordnet_glosses()[:40]]
-        parent_embedder, student_embedder = f"q7-ens-parent-{tag}", student
-        bulk_load(settings, texts, embed(settings, PARENT, texts, log=False).vectors, embedder=parent_embedder)
-        with connect(settings) as conn:
-            model_id = conn.execute("SELECT id FROM models WHERE name = %s", (student,)).fetchone()[0]  # type: ignore[index]
-            conn.execute(queries(settings)["embedder_link_model"], {"name": student_embedder, "dimension": 384,
-                                                                    "model_id": model_id, "model_source": "q7-test"})
-        bulk_load(settings, texts, embed(settings, student, texts, log=False).vectors, embedder=student_embedder)
+        from hartonomous.query.index import embed_documents
         from hartonomous.query.stored import StoredEncoder
 
+        texts = [f"{g} [{tag}]" for g, _ in wordnet_glosses()[:40]]
+        parent_embedder, student_embedder, category = f"q7-ens-parent-{tag}", student, f"q7-ens-{tag}"
+        bulk_load(settings, texts, embed(settings, PARENT, texts, log=False).vectors, embedder=parent_embedder,
+                  category=category)
+        indexed = embed_documents(settings, student, category=category, log=False)
+        assert 40 == indexed.embedded
         with open_connection(settings) as conn:
             parent_encoder = StoredEncoder.from_name(settings, conn, PARENT)
         result = search_ensemble(settings, "a living thing", [parent_embedder, student_embedder], method="weighted",
