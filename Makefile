@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 H := $(VENV)/bin/hartonomous
 
-.PHONY: setup up down status demo test unit bench
+.PHONY: setup up down status demo test unit typecheck bench
 
 setup:
 	bash infra/setup.sh
@@ -24,6 +24,9 @@ demo: up
 
 test: up
 	$(PY) -m pytest -q
+
+typecheck: setup
+	$(PY) -m mypy hartonomous
 
 unit: setup
 	$(PY) -m pytest -q tests/unit
