@@ -8,7 +8,11 @@
 5. wait until every chunk is stored with an embedding computed from its current text;
 6. fit the 3-D projection (``hartonomous embeddings refit-projection``) unless ``--no-projection``;
 7. print the counts, the rates, and nearest-neighbour queries through the HNSW index;
-8. stop the services.
+8. the query side: a search, a generation from stored weights and an extracted student, each
+   logged as an ``inference_requests`` row and announced on ``hartonomous.enriched``;
+9. the graph projector (running since step 3) projects those events into Neo4j, and the demo
+   ends by printing the audit lineage of the search, read back from the graph;
+10. stop the services.
 
 Running it again ingests nothing new and embeds nothing: the second run shows 0 inserted.
 """
@@ -90,6 +94,10 @@ async def _demo(settings: Settings, corpus: str, limit: int | None, seed: int, q
     stop = asyncio.Event()
     from consumers import embedder, enricher
 
+    from consumers import graph_projector
+
+    graph_stop = asyncio.Event()
+    graph_task = asyncio.create_task(graph_projector.run(settings, graph_stop))
     summaries: dict[str, dict[str, Any]] = {}
     tasks = [asyncio.create_task(enricher.run(settings, stop, encoder=encoder, on_ingest=summaries.__setitem__)),
              asyncio.create_task(embedder.run(settings, stop, encoder=encoder, project=False))]
@@ -117,8 +125,39 @@ async def _demo(settings: Settings, corpus: str, limit: int | None, seed: int, q
     await asyncio.to_thread(_show_neighbours, settings, encoder, queries, path.resolve().as_uri())
     from hartonomous.query.demo import run_query_side  # the query side: search, generate, extract, audit
 
-    await asyncio.to_thread(run_query_side, settings, queries[0], click.echo)
+    try:
+        request_ids = await asyncio.to_thread(run_query_side, settings, queries[0], click.echo)
+        if request_ids:
+            await _print_lineage(settings, str(request_ids[0]), graph_task)
+    finally:
+        graph_stop.set()
+        await asyncio.wait_for(asyncio.gather(graph_task, return_exceptions=True), 60)
     click.echo(f"== done in {time.monotonic() - started:.0f}s; run it again: nothing is re-embedded")
+
+
+async def _print_lineage(settings: Settings, request_id: str, projector: asyncio.Task[None],
+                         timeout_s: float = 90.0) -> None:
+    """Wait until the projector has put the inference into Neo4j, then print its lineage."""
+    from hartonomous.graph import GraphClient, audit
+    from hartonomous.graph.report import render_lineage
+
+    client = GraphClient(settings)
+    await client.setup(wait_s=30.0, apply_schema=False)
+    try:
+        deadline = time.monotonic() + timeout_s
+        rows: list[dict[str, Any]] = []
+        while not rows:
+            if projector.done():
+                projector.result()  # the projector died: raise its error
+            if time.monotonic() > deadline:
+                raise HartonomousError(f"inference {request_id} did not reach the graph in {timeout_s:.0f}s")
+            await asyncio.sleep(0.5)
+            rows = await audit.lineage(client, request_id, kind="inference")
+        click.echo(f"== lineage of inference {request_id}, from Neo4j (hartonomous audit lineage {request_id} "
+                   "--kind inference)")
+        click.echo(render_lineage(rows))
+    finally:
+        await client.close()
 
 
 def _progress(settings: Settings, hashes: list[str]) -> Progress:

@@ -49,10 +49,9 @@ def run_query_side(settings: Settings, text: str, echo: Callable[[str], None] = 
              f"{student.shared_tensors}/{student.tensors} tensors shared with the parent")
         ids += [student.request_id] if student.request_id is not None else []
     except ExtractionError as exc:
-        echo(f"== student {STUDENT} is stored already ({exc})")
+        echo(f"== student {STUDENT} not extracted again: {exc}")
     with open_connection(settings) as conn:
         for row in conn.execute(queries(settings)["query_inference_rows"], {"ids": ids}).fetchall():
             echo(f"   audit: inference_requests {row[0]} kind={row[1]} models={row[2]} result_ids={row[3][:3]} "
                  f"{row[4]:.0f} ms")
-    echo(f"   lineage in the graph: hartonomous audit used-by {settings.embedder_name}")
     return ids
