@@ -211,6 +211,9 @@ class TestSnapshotAndStream:
         assert ["snapshot", "insert"] == [r["op"] for r in sorted(records, key=lambda r: r["after"]["id"])]
 
 
+BURST = 3000  # operations in the crash test's burst
+
+
 class TestCrashRecovery:
     """SIGKILL mid-burst, restart: no change lost, duplicates only of the at-least-once kind."""
 
@@ -249,8 +252,9 @@ class TestCrashRecovery:
         proc = start_producer_process(cdc_env)
         try:
             await read_changes(cdc_env.settings, until=lambda r: len(r) >= 1, timeout_s=60)  # the seed's snapshot
-            writer = asyncio.create_task(asyncio.to_thread(burst, 1500))
-            await asyncio.sleep(1.0)
+            writer = asyncio.create_task(asyncio.to_thread(burst, BURST))
+            while done_ops < BURST // 10 and not writer.done():  # kill once the burst is well under way
+                await asyncio.sleep(0.005)
             proc.send_signal(signal.SIGKILL)  # mid-burst: the writer keeps going
             proc.wait(10)
             killed_after = done_ops
@@ -267,7 +271,7 @@ class TestCrashRecovery:
         finally:
             proc.send_signal(signal.SIGTERM)
             proc.wait(30)
-        assert 0 < killed_after < 1500, "the kill did not land mid-burst"
+        assert 0 < killed_after < BURST, "the kill did not land mid-burst"
         streamed = [r for r in records if r["op"] != "snapshot"]
         by_change: dict[tuple[str, int], list[dict[str, Any]]] = {}
         for rec in streamed:
