@@ -9,8 +9,10 @@ from pathlib import Path
 
 from structlog.typing import FilteringBoundLogger
 
+from hartonomous.config import Settings
 from hartonomous.logging import get_logger
 from hartonomous.stack.exceptions import ArtifactError
+from hartonomous.stack.service import ServiceDirs
 
 
 def _log() -> FilteringBoundLogger:
@@ -19,6 +21,13 @@ def _log() -> FilteringBoundLogger:
 
 
 _MARKER = ".resolved"
+
+
+def fetch_service_libs(settings: Settings, name: str) -> bool:
+    """Resolve the jars of ``infra/<name>/pom.xml`` into ``<state>/<name>/lib``; True if Maven ran."""
+    dirs = ServiceDirs.of(settings, name)
+    pom = settings.project_root / "infra" / name / "pom.xml"
+    return ensure_libs(pom, dirs.lib, log_path=dirs.setup_log)
 
 
 def ensure_libs(pom: Path, lib_dir: Path, *, log_path: Path) -> bool:

@@ -109,9 +109,7 @@ def java_argv(settings: Settings, dirs: ServiceDirs, main: str, *args: str) -> l
 
 def fetch(settings: Settings) -> bool:
     """Resolve the jars of ``infra/kafka/pom.xml`` into ``<state>/kafka/lib``; True if Maven ran."""
-    dirs = ServiceDirs.of(settings, NAME)
-    pom = settings.project_root / "infra" / "kafka" / "pom.xml"
-    return jvm.ensure_libs(pom, dirs.lib, log_path=dirs.setup_log)
+    return jvm.fetch_service_libs(settings, NAME)
 
 
 class KafkaService:

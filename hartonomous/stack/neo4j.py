@@ -93,9 +93,7 @@ def probe(settings: Settings) -> None:
 
 def fetch(settings: Settings) -> bool:
     """Resolve the jars of ``infra/neo4j/pom.xml`` into ``<state>/neo4j/lib``; True if Maven ran."""
-    dirs = ServiceDirs.of(settings, NAME)
-    pom = settings.project_root / "infra" / "neo4j" / "pom.xml"
-    return jvm.ensure_libs(pom, dirs.lib, log_path=dirs.setup_log)
+    return jvm.fetch_service_libs(settings, NAME)
 
 
 class Neo4jService:
